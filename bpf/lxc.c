@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lxc.c — the per-endpoint tc programs on the host side of each pod's veth.
+ *   from_pod: tc/tcx ingress of the host veth = the pod's EGRESS
+ *   to_pod:   tc/tcx egress of the host veth  = the pod's INGRESS
+ *
+ * For every IPv4 packet of a known endpoint E at direction D, with remote address R, protocol P and
+ * destination port Q:
+ *   1. E not in the endpoints map -> pass untouched (not our packet, not counted).
+ *   2. Conntrack: a live entry for the packet's tuple at D, or for its reversed tuple at the
+ *      opposite direction (a reply) -> forward without a policy lookup (update the entry).
+ *   3. Otherwise this is a new connection (or one whose entry expired/closed): policy decides.
+ *      a. id_label  = LPM(ipcache, R), IDENTITY_WORLD on a miss.
+ *      b. id_prefix = LPM(prefixes, R), none on a miss.
+ *      c. Candidates = E's entries for D whose identity is id_label, ANY or id_prefix, whose
+ *         protocol is P or ANY and whose port range contains Q (or is any-port).
+ *      d. Any candidate deny -> DROP (POLICY_DENY). Else any redirect -> REDIRECT to its proxy port
+ *         (for now FORWARD while recording the proxy port in the conntrack entry and the event:
+ *         the L7 proxy is a later issue). Else any allow -> FORWARD. Else enforce[D] -> DROP
+ *         (POLICY_DENIED). Else FORWARD.
+ *   4. Admitted: create the conntrack entry, report the new connection (FORWARDED), forward.
+ * Every counted packet adds to the per-CPU counters; drops are reported with reason and line.
+ */
+#include "common.h"
+#include "config.h"
+#include "drop.h"
+#include "counters.h"
+#include "endpoints.h"
+#include "ipcache.h"
+#include "policy.h"
+#include "conntrack.h"
+#include "events.h"
+#include "lb.h"
+
+#define MB_SOURCE_FILE MB_FILE_LXC
+
+/* What the program knows about the packet at hand. */
+struct mb_pkt {
+  struct __sk_buff *skb;
+  const struct mb_endpoint *ep;
+  const struct mb_config *cfg;
+  __u64 now;
+  struct mb_ct_key tuple; /* ports in network order, ICMP echo id in both */
+  __u16 sport;            /* host order; ICMP: type */
+  __u16 dport;            /* host order; ICMP: code; policy port Q (0 for ICMP) */
+  __u32 len;
+  __u32 remote_identity;
+  __u16 proxy_port;
+  __u8 dir;
+  __u8 tcp_flags;
+  __u8 flags; /* MB_FLOW_F_* */
+  __u8 policy_match;
+};
+
+static __always_inline void mb_report(struct mb_pkt *p, __u8 verdict, __u8 reason, __u8 file, __u16 line)
+{
+  struct mb_flow_event *e = mb_event_reserve(p->cfg, p->now);
+  __u32 local = p->ep->identity;
+
+  if (!e)
+    return;
+  e->saddr = p->tuple.saddr;
+  e->daddr = p->tuple.daddr;
+  e->sport = p->sport;
+  e->dport = p->dport;
+  e->protocol = p->tuple.protocol;
+  e->direction = p->dir;
+  e->verdict = verdict;
+  e->reason = reason;
+  e->src_identity = p->dir == MB_DIR_EGRESS ? local : p->remote_identity;
+  e->dst_identity = p->dir == MB_DIR_EGRESS ? p->remote_identity : local;
+  e->endpoint_id = p->ep->endpoint_id;
+  e->ifindex = p->skb->ifindex;
+  e->bytes = p->len;
+  e->tcp_flags = p->tcp_flags;
+  e->flags = p->flags;
+  e->proxy_port = p->proxy_port;
+  e->source_line = line;
+  e->source_file = file;
+  e->policy_match = p->policy_match;
+  e->pad = 0;
+  mb_event_submit(e, p->cfg);
+}
+
+static __always_inline int mb_drop_at(struct mb_pkt *p, __u8 reason, __u8 file, __u16 line)
+{
+  mb_count(p->dir, MB_VERDICT_DROPPED, reason, p->len);
+  mb_report(p, MB_VERDICT_DROPPED, reason, file, line);
+  return MB_TC_DROP;
+}
+
+static __always_inline int mb_forward(struct mb_pkt *p, bool report)
+{
+  mb_count(p->dir, MB_VERDICT_FORWARDED, MB_DROP_NONE, p->len);
+  if (report)
+    mb_report(p, MB_VERDICT_FORWARDED, MB_DROP_NONE, 0, 0);
+  return MB_TC_PASS;
+}
+
+/* Fills tuple/ports/flags from the IPv4 header at l3 offset ETH_HLEN. Returns 0, or a drop reason. */
+static __always_inline int mb_parse_ipv4(struct mb_pkt *p)
+{
+  struct __sk_buff *skb = p->skb;
+  void *data = (void *)(long)skb->data;
+  void *data_end = (void *)(long)skb->data_end;
+  struct iphdr *ip = data + sizeof(struct ethhdr);
+  __u32 ihl;
+  __u8 *l4;
+
+  if ((void *)(ip + 1) > data_end) {
+    if (bpf_skb_pull_data(skb, sizeof(struct ethhdr) + sizeof(*ip) + 20) < 0)
+      return MB_DROP_INVALID;
+    data = (void *)(long)skb->data;
+    data_end = (void *)(long)skb->data_end;
+    ip = data + sizeof(struct ethhdr);
+    if ((void *)(ip + 1) > data_end)
+      return MB_DROP_INVALID;
+  }
+  ihl = ip->ihl;
+  if (ihl < 5)
+    return MB_DROP_INVALID;
+  p->tuple.saddr = ip->saddr;
+  p->tuple.daddr = ip->daddr;
+  p->tuple.protocol = ip->protocol;
+  if (ip->frag_off & bpf_htons(MB_IP_OFFSET)) {
+    p->flags |= MB_FLOW_F_FRAGMENT;
+    return 0;
+  }
+  l4 = (__u8 *)ip + ihl * 4;
+  if ((void *)(l4 + 20) > data_end) {
+    /* Headers not linear (or a short packet): pull, then re-derive every packet pointer. */
+    bpf_skb_pull_data(skb, sizeof(struct ethhdr) + ihl * 4 + 20);
+    data = (void *)(long)skb->data;
+    data_end = (void *)(long)skb->data_end;
+    l4 = data + sizeof(struct ethhdr) + ihl * 4;
+  }
+  switch (p->tuple.protocol) {
+  case MB_PROTO_TCP:
+    if ((void *)(l4 + 14) > data_end)
+      return MB_DROP_INVALID;
+    p->tcp_flags = l4[13] & 0x3f;
+    /* fallthrough: ports sit at the same offsets */
+  case MB_PROTO_UDP:
+  case MB_PROTO_SCTP:
+    if ((void *)(l4 + 4) > data_end)
+      return MB_DROP_INVALID;
+    p->tuple.sport = *(__be16 *)l4;
+    p->tuple.dport = *(__be16 *)(l4 + 2);
+    p->sport = bpf_ntohs(p->tuple.sport);
+    p->dport = bpf_ntohs(p->tuple.dport);
+    break;
+  case MB_PROTO_ICMP:
+    if ((void *)(l4 + 8) > data_end)
+      return MB_DROP_INVALID;
+    p->sport = l4[0]; /* type */
+    p->dport = l4[1]; /* code */
+    if (l4[0] == 8 || l4[0] == 0) { /* echo request/reply: track by identifier */
+      p->tuple.sport = *(__be16 *)(l4 + 4);
+      p->tuple.dport = p->tuple.sport;
+    }
+    break;
+  }
+  return 0;
+}
+
+static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
+{
+  struct mb_pkt p = { .skb = skb, .dir = dir };
+  struct mb_policy_result res;
+  struct mb_ct_entry *ct;
+  struct mb_ct_entry fresh = {};
+  __u32 id_prefix;
+  __u16 q;
+  __u8 new_flags;
+  __be32 remote;
+  int ret;
+
+  /* 1. Known endpoint? */
+  p.ep = mb_endpoint_lookup(skb->ifindex);
+  if (!p.ep)
+    return MB_TC_NEXT;
+  p.cfg = mb_config_get();
+  p.len = skb->len;
+  p.tuple.direction = dir;
+
+  if (skb->protocol != bpf_htons(MB_ETH_P_IP)) {
+    if (skb->protocol == bpf_htons(MB_ETH_P_IPV6) && mb_endpoint_enforces(p.ep, dir)) {
+      p.now = bpf_ktime_get_ns();
+      return MB_DROP(&p, MB_DROP_UNSUPPORTED_L3);
+    }
+    return MB_TC_NEXT; /* ARP and friends */
+  }
+  p.now = bpf_ktime_get_ns();
+  ret = mb_parse_ipv4(&p);
+  if (ret)
+    return MB_DROP(&p, ret);
+
+  /* 2. Conntrack. */
+  switch (mb_ct_lookup(&p.tuple, p.tcp_flags, p.now, &ct)) {
+  case MB_CT_ORIG:
+    new_flags = mb_ct_update(ct, p.tuple.protocol, false, p.tcp_flags, p.len, p.now, p.cfg);
+    p.remote_identity = ct->remote_identity;
+    p.proxy_port = ct->proxy_port;
+    return mb_forward(&p, p.cfg->aggregation == MB_AGG_NONE ||
+                              (p.cfg->aggregation == MB_AGG_TCP_FLAGS &&
+                               (new_flags & (MB_TCP_SYN | MB_TCP_FIN | MB_TCP_RST))));
+  case MB_CT_REPLY:
+    new_flags = mb_ct_update(ct, p.tuple.protocol, true, p.tcp_flags, p.len, p.now, p.cfg);
+    mb_ct_reverse(&p.tuple); /* back to the packet's own orientation for the event */
+    p.flags |= MB_FLOW_F_REPLY;
+    p.remote_identity = ct->remote_identity;
+    p.proxy_port = ct->proxy_port;
+    return mb_forward(&p, p.cfg->aggregation == MB_AGG_NONE ||
+                              (p.cfg->aggregation == MB_AGG_TCP_FLAGS &&
+                               (new_flags & (MB_TCP_SYN | MB_TCP_FIN | MB_TCP_RST))));
+  default:
+    break;
+  }
+
+  /* 3. Policy. */
+  remote = dir == MB_DIR_EGRESS ? p.tuple.daddr : p.tuple.saddr;
+  p.remote_identity = mb_ipcache_identity(remote);     /* 3a */
+  id_prefix = mb_prefix_identity(remote);              /* 3b */
+  q = p.tuple.protocol == MB_PROTO_ICMP ? 0 : p.dport; /* ICMP has no port: only any-port entries match */
+  res = mb_policy_decide(p.ep->endpoint_id, dir, p.tuple.protocol, q, p.remote_identity, id_prefix); /* 3c */
+  p.policy_match = res.match;
+
+  /* 3d */
+  if (res.action == MB_POLICY_DENY)
+    return MB_DROP(&p, MB_DROP_POLICY_DENY);
+  if (res.action == MB_POLICY_NONE && mb_endpoint_enforces(p.ep, dir)) {
+    if (p.flags & MB_FLOW_F_FRAGMENT)
+      return MB_DROP(&p, MB_DROP_FRAGMENT);
+    if (p.tuple.protocol == MB_PROTO_TCP && (p.tcp_flags & MB_TCP_ACK))
+      return MB_DROP(&p, MB_DROP_CT_NO_ENTRY);
+    return MB_DROP(&p, MB_DROP_POLICY_DENIED);
+  }
+  if (res.action == MB_POLICY_REDIRECT)
+    p.proxy_port = res.proxy_port; /* L7 proxy: later issue; forwarded for now */
+
+  /* 4. Admit: a lone RST needs no entry; a fragment's tuple has no ports to track. */
+  p.flags |= MB_FLOW_F_NEW;
+  if (!(p.flags & MB_FLOW_F_FRAGMENT) && !(p.tcp_flags & MB_TCP_RST)) {
+    fresh.remote_identity = p.remote_identity;
+    fresh.endpoint_id = p.ep->endpoint_id;
+    fresh.proxy_port = p.proxy_port;
+    if (mb_ct_create(&p.tuple, &fresh, p.tcp_flags, p.len, p.now, p.cfg) < 0)
+      return MB_DROP(&p, MB_DROP_CT_CREATE_FAILED);
+  }
+  return mb_forward(&p, true);
+}
+
+SEC("tc")
+int from_pod(struct __sk_buff *skb)
+{
+  return mb_handle(skb, MB_DIR_EGRESS);
+}
+
+SEC("tc")
+int to_pod(struct __sk_buff *skb)
+{
+  return mb_handle(skb, MB_DIR_INGRESS);
+}
+
+char _license[] SEC("license") = "GPL";
