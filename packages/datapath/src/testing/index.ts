@@ -1,0 +1,25 @@
+// Test fixtures for kernel tests (datapath, agent, benchmarks). Import from
+// '@membrane/datapath/testing' or packages/datapath/src/testing — never from production code.
+export { allocatePodSubnet, allocateWorldIps, WORLD_PREFIX } from './addresses';
+export { registerCleanup, type SyncCleanup, unregisterCleanup } from './cleanup';
+export { PodAgent } from './podAgent';
+export {
+  openTcpConnection,
+  type ProbeOptions,
+  type ProbeVerdict,
+  probeTcp,
+  probeUdp,
+  type ServerStats,
+  serverStats,
+  type TcpConnection,
+  udpBurst,
+} from './probes';
+export { sweepStaleTestNetworks, sweepStaleTestNetworksOnce } from './sweep';
+export {
+  TEST_NETNS_PREFIX,
+  TEST_PIN_PREFIX,
+  TestNetwork,
+  type TestNetworkOptions,
+  type TestPod,
+  withTestNetwork,
+} from './testNetwork';
