@@ -1,0 +1,252 @@
+// YAML/JSON text → validated Kubernetes objects, or every error at once with its position.
+// Never throws: anything unexpected inside becomes an error on the document it happened in.
+
+import { type Document, LineCounter, parseAllDocuments, type Tags } from 'yaml';
+import {
+  isSupportedKind,
+  KIND_INFO,
+  type KindMap,
+  SUPPORTED_KINDS,
+  type SupportedKind,
+} from '../schema/kinds';
+import { formatPath, type PathSegment, type PolicyError, type SourceRange } from './errors';
+import { locateRange, type Target, toSourceRange } from './locate';
+import { issueMessage, unknownFieldMessage } from './messages';
+import { knownKeysAt } from './schemaKeys';
+import { policyWarnings } from './warnings';
+
+export interface ParseOptions {
+  /** Used in every error position; defaults to "input.yaml". */
+  filename?: string;
+}
+
+export interface ObjectSource extends SourceRange {
+  /** Index of the YAML document in the file (0-based). */
+  document: number;
+  /** '' for a top-level object; `items[3]` for an item of a `kind: List` document. */
+  path: string;
+}
+
+export type ParsedObject = {
+  [K in SupportedKind]: { kind: K; object: KindMap[K]; source: ObjectSource };
+}[SupportedKind];
+
+export interface ParseResult {
+  objects: ParsedObject[];
+  errors: PolicyError[];
+  warnings: PolicyError[];
+}
+
+/** kubectl reads YAML as 1.1 (yes/no are booleans) but leaves timestamps as strings. */
+const withoutTimestamps = (tags: Tags): Tags =>
+  tags.filter((tag) =>
+    typeof tag === 'string' ? tag !== 'timestamp' : tag.tag !== 'tag:yaml.org,2002:timestamp',
+  );
+
+class DocumentContext {
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    readonly doc: Document,
+    readonly lineCounter: LineCounter,
+    readonly result: ParseResult,
+  ) {}
+
+  range(path: readonly PathSegment[], target: Target = 'value'): SourceRange {
+    const offsets = locateRange(this.doc, path, target) ?? [0, 0];
+    return toSourceRange(this.file, this.lineCounter, offsets);
+  }
+
+  report(
+    path: readonly PathSegment[],
+    message: string,
+    target: Target = 'value',
+    severity: 'error' | 'warning' = 'error',
+  ) {
+    const entry: PolicyError = {
+      ...this.range(path, target),
+      document: this.index,
+      path: formatPath(path),
+      message,
+      severity,
+    };
+    (severity === 'error' ? this.result.errors : this.result.warnings).push(entry);
+  }
+}
+
+export function parseDocuments(text: string, options: ParseOptions = {}): ParseResult {
+  const file = options.filename ?? 'input.yaml';
+  const result: ParseResult = { objects: [], errors: [], warnings: [] };
+  try {
+    parseInto(text, file, result);
+  } catch (error) {
+    result.errors.push(internalError(file, -1, error));
+  }
+  const byPosition = (a: PolicyError, b: PolicyError) => a.from - b.from || a.to - b.to;
+  result.errors.sort(byPosition);
+  result.warnings.sort(byPosition);
+  return result;
+}
+
+function parseInto(text: string, file: string, result: ParseResult): void {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    version: '1.1',
+    customTags: withoutTimestamps,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  const list = Array.isArray(docs) ? docs : [];
+  list.forEach((doc, index) => {
+    const ctx = new DocumentContext(file, index, doc, lineCounter, result);
+    try {
+      parseDocument(ctx);
+    } catch (error) {
+      const at = doc.contents?.range?.[0] ?? 0;
+      result.errors.push({
+        ...internalError(file, index, error),
+        ...toSourceRange(file, lineCounter, [at, at]),
+      });
+    }
+  });
+}
+
+function parseDocument(ctx: DocumentContext): void {
+  const { doc } = ctx;
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const range = toSourceRange(ctx.file, ctx.lineCounter, error.pos);
+      ctx.result.errors.push({
+        ...range,
+        document: ctx.index,
+        path: '',
+        message: `YAML: ${error.message}`,
+        severity: 'error',
+      });
+    }
+    return;
+  }
+  for (const warning of doc.warnings) {
+    const range = toSourceRange(ctx.file, ctx.lineCounter, warning.pos);
+    ctx.result.warnings.push({
+      ...range,
+      document: ctx.index,
+      path: '',
+      message: `YAML: ${warning.message}`,
+      severity: 'warning',
+    });
+  }
+  const raw = dropNullFields(doc.toJS({ maxAliasCount: 100 }));
+  if (raw === null || raw === undefined) return; // an empty document (e.g. a trailing `---`): kubectl skips it
+  if (isRecord(raw) && raw.kind === 'List' && raw.apiVersion === 'v1') {
+    parseList(ctx, raw);
+    return;
+  }
+  parseObject(ctx, raw, []);
+}
+
+function parseList(ctx: DocumentContext, raw: Record<string, unknown>): void {
+  for (const key of Object.keys(raw)) {
+    if (!['apiVersion', 'kind', 'metadata', 'items'].includes(key)) {
+      ctx.report([key], unknownFieldMessage(key, [], ['apiVersion', 'kind', 'metadata', 'items']), 'key');
+    }
+  }
+  if (raw.items === undefined) return;
+  if (!Array.isArray(raw.items)) {
+    ctx.report(['items'], 'expected a list of objects');
+    return;
+  }
+  raw.items.forEach((item, i) => {
+    parseObject(ctx, item, ['items', i]);
+  });
+}
+
+function parseObject(ctx: DocumentContext, raw: unknown, prefix: PathSegment[]): void {
+  if (!isRecord(raw)) {
+    ctx.report(prefix, 'expected a Kubernetes object: a map with apiVersion, kind, metadata and spec');
+    return;
+  }
+  const kind = raw.kind;
+  if (!isSupportedKind(kind)) {
+    const message =
+      kind === undefined
+        ? `is required (one of ${SUPPORTED_KINDS.join(', ')})`
+        : `${JSON.stringify(kind)} is not a supported kind; expected one of ${SUPPORTED_KINDS.join(', ')}`;
+    ctx.report([...prefix, 'kind'], message);
+    return;
+  }
+  const info = KIND_INFO[kind];
+  const parsed = info.schema.safeParse(raw, { error: issueMessage });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
+      if (issue.code === 'unrecognized_keys') {
+        const known = knownKeysAt(info.schema, path);
+        for (const key of issue.keys)
+          ctx.report([...prefix, ...path, key], unknownFieldMessage(key, path, known), 'key');
+      } else {
+        const params = 'params' in issue ? (issue.params as { at?: string } | undefined) : undefined;
+        const target = params?.at === 'key' ? 'key' : 'value';
+        ctx.report([...prefix, ...path], issue.message, target);
+      }
+    }
+    return;
+  }
+  const object = parsed.data as KindMap[typeof kind];
+  applyNamespaceScope(object.metadata, info.namespaced);
+  for (const warning of policyWarnings(kind, object)) {
+    ctx.report([...prefix, ...warning.path], warning.message, 'value', 'warning');
+  }
+  const source: ObjectSource = { ...ctx.range(prefix), document: ctx.index, path: formatPath(prefix) };
+  ctx.result.objects.push({ kind, object, source } as ParsedObject);
+}
+
+/**
+ * Namespaced kinds without a namespace land in "default" (kubectl's default context namespace);
+ * cluster-scoped kinds drop a namespace, as the API server does.
+ */
+function applyNamespaceScope(metadata: { namespace?: string }, namespaced: boolean): void {
+  if (namespaced) metadata.namespace ??= 'default';
+  else delete metadata.namespace;
+}
+
+/**
+ * `field: null` (or `field:` with no value) means "not set" in Kubernetes' JSON decoding; list
+ * items that are null stay null and are reported by the schema.
+ */
+function dropNullFields(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (const item of value) dropNullFields(item, seen);
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (record[key] === null) delete record[key];
+    else dropNullFields(record[key], seen);
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function internalError(file: string, document: number, error: unknown): PolicyError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return {
+    file,
+    line: 1,
+    column: 1,
+    endLine: 1,
+    endColumn: 1,
+    from: 0,
+    to: 0,
+    document,
+    path: '',
+    message: `could not be read: ${detail}`,
+    severity: 'error',
+  };
+}

@@ -1,0 +1,150 @@
+// cilium.io/v2 rules (the `spec`/`specs` entries of CiliumNetworkPolicy and
+// CiliumClusterwideNetworkPolicy), with cilium's sanitize() rules.
+
+import { z } from 'zod';
+import { checkedString, crossCheck, has, isRecord, nonEmptyArray } from './checks';
+import { parseCidr } from './cidr';
+import { portDenyRuleSchema, portRuleSchema } from './ciliumPorts';
+import { labelSelectorSchema } from './labels';
+import { objectMetaSchema } from './meta';
+import { dns1123SubdomainProblems } from './names';
+import { checkExcepts } from './networkPolicy';
+
+export const CILIUM_API_VERSION = 'cilium.io/v2';
+
+export const ENTITIES = [
+  'all',
+  'world',
+  'cluster',
+  'host',
+  'remote-node',
+  'kube-apiserver',
+  'health',
+  'init',
+  'unmanaged',
+] as const;
+
+/** Cilium accepts a bare address as a single-host CIDR. */
+const cidrString = () =>
+  checkedString((text) => {
+    const parsed = parseCidr(text, { allowBareIp: true });
+    return parsed.ok ? [] : [parsed.problem.replace(`"${text}" `, '')];
+  });
+
+function cidrRuleSchema() {
+  const shape = z.strictObject({ cidr: cidrString(), except: z.array(cidrString()).optional() });
+  return crossCheck(shape, (raw, report) => checkExcepts(raw, report, 'contained'));
+}
+
+const selectors = () => z.array(labelSelectorSchema('cilium'));
+
+/** Cilium refuses to mix these peer kinds inside one rule ("combining X and Y is not supported"). */
+function checkPeerKinds(fields: readonly string[]) {
+  return (raw: unknown, report: (path: (string | number)[], message: string) => void) => {
+    if (!isRecord(raw)) return;
+    const used = fields.filter((f) => nonEmptyArray(raw[f]));
+    for (const extra of used.slice(1)) {
+      report([extra], `${used[0]} and ${extra} cannot be combined in one rule; write them as two rules`);
+    }
+  };
+}
+
+const INGRESS_PEERS = ['fromEndpoints', 'fromCIDR', 'fromCIDRSet', 'fromEntities'] as const;
+const EGRESS_PEERS = ['toEndpoints', 'toCIDR', 'toCIDRSet', 'toEntities'] as const;
+
+const ingressPeerShape = {
+  fromEndpoints: selectors().optional(),
+  fromRequires: selectors().optional(),
+  fromCIDR: z.array(cidrString()).optional(),
+  fromCIDRSet: z.array(cidrRuleSchema()).optional(),
+  fromEntities: z.array(z.enum(ENTITIES)).optional(),
+};
+
+const egressPeerShape = {
+  toEndpoints: selectors().optional(),
+  toRequires: selectors().optional(),
+  toCIDR: z.array(cidrString()).optional(),
+  toCIDRSet: z.array(cidrRuleSchema()).optional(),
+  toEntities: z.array(z.enum(ENTITIES)).optional(),
+};
+
+export const ingressRuleSchema = () =>
+  crossCheck(
+    z.strictObject({ ...ingressPeerShape, toPorts: z.array(portRuleSchema()).optional() }),
+    checkPeerKinds(INGRESS_PEERS),
+  );
+export const ingressDenyRuleSchema = () =>
+  crossCheck(
+    z.strictObject({ ...ingressPeerShape, toPorts: z.array(portDenyRuleSchema()).optional() }),
+    checkPeerKinds(INGRESS_PEERS),
+  );
+export const egressRuleSchema = () =>
+  crossCheck(
+    z.strictObject({ ...egressPeerShape, toPorts: z.array(portRuleSchema()).optional() }),
+    checkPeerKinds(EGRESS_PEERS),
+  );
+export const egressDenyRuleSchema = () =>
+  crossCheck(
+    z.strictObject({ ...egressPeerShape, toPorts: z.array(portDenyRuleSchema()).optional() }),
+    checkPeerKinds(EGRESS_PEERS),
+  );
+
+const ruleLabelSchema = () =>
+  z.strictObject({ key: z.string(), value: z.string().optional(), source: z.string().optional() });
+
+export type RuleScope = 'namespaced' | 'clusterwide';
+
+/**
+ * One rule. Namespaced policies select endpoints (nodeSelector is clusterwide-only); clusterwide
+ * policies set exactly one of endpointSelector and nodeSelector. `ingress: [{}]` (a rule with
+ * no peers) allows nothing but still puts the selected endpoints into default-deny for ingress.
+ */
+export function ciliumRuleSchema(scope: RuleScope) {
+  const shape = z.strictObject({
+    endpointSelector: labelSelectorSchema('cilium').optional(),
+    nodeSelector: labelSelectorSchema('cilium').optional(),
+    ingress: z.array(ingressRuleSchema()).optional(),
+    ingressDeny: z.array(ingressDenyRuleSchema()).optional(),
+    egress: z.array(egressRuleSchema()).optional(),
+    egressDeny: z.array(egressDenyRuleSchema()).optional(),
+    description: z.string().optional(),
+    labels: z.array(ruleLabelSchema()).optional(),
+  });
+  return crossCheck(shape, (raw, report) => {
+    if (!isRecord(raw)) return;
+    const endpoint = has(raw, 'endpointSelector');
+    const node = has(raw, 'nodeSelector');
+    if (scope === 'namespaced') {
+      if (node) report(['nodeSelector'], 'nodeSelector is only allowed in a CiliumClusterwideNetworkPolicy');
+      else if (!endpoint)
+        report(['endpointSelector'], 'endpointSelector is required ({} selects every endpoint)');
+    } else if (endpoint && node) {
+      report(['nodeSelector'], 'set either endpointSelector or nodeSelector, not both');
+    } else if (!endpoint && !node) {
+      report(['endpointSelector'], 'set one of endpointSelector or nodeSelector ({} selects everything)');
+    }
+  });
+}
+
+function ciliumPolicySchema<K extends string>(kind: K, scope: RuleScope) {
+  const shape = z.strictObject({
+    apiVersion: z.literal(CILIUM_API_VERSION),
+    kind: z.literal(kind),
+    metadata: objectMetaSchema(dns1123SubdomainProblems),
+    spec: ciliumRuleSchema(scope).optional(),
+    specs: z.array(ciliumRuleSchema(scope)).optional(),
+    // Written by the Cilium operator; accepted for round trips, never interpreted.
+    status: z.unknown().optional(),
+  });
+  return crossCheck(shape, (raw, report) => {
+    if (isRecord(raw) && !has(raw, 'spec') && !nonEmptyArray(raw.specs)) {
+      report(['spec'], `a ${kind} needs spec (one rule) or specs (a list of rules)`);
+    }
+  });
+}
+
+export const ciliumNetworkPolicySchema = ciliumPolicySchema('CiliumNetworkPolicy', 'namespaced');
+export const ciliumClusterwideNetworkPolicySchema = ciliumPolicySchema(
+  'CiliumClusterwideNetworkPolicy',
+  'clusterwide',
+);
