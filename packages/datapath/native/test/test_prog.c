@@ -129,11 +129,22 @@ int emit20(struct __sk_buff *skb) {
   return TC_ACT_OK;
 }
 
-/* For tcx attach/update tests: passes everything, distinguishable by name. */
+/* For attach/update tests: count_pkt counts packets in t_percpu[1] and passes them; drop_all
+ * counts in t_percpu[2] and drops (TC_ACT_SHOT). */
 SEC("tc")
-int pass_a(struct __sk_buff *skb) { return TC_ACT_OK; }
+int count_pkt(struct __sk_buff *skb) {
+  __u32 idx = 1;
+  __u64 *c = bpf_map_lookup_elem(&t_percpu, &idx);
+  if (c) *c += 1;
+  return TC_ACT_OK;
+}
 
 SEC("tc")
-int pass_b(struct __sk_buff *skb) { return TC_ACT_OK; }
+int drop_all(struct __sk_buff *skb) {
+  __u32 idx = 2;
+  __u64 *c = bpf_map_lookup_elem(&t_percpu, &idx);
+  if (c) *c += 1;
+  return 2;
+}
 
 char LICENSE[] SEC("license") = "GPL";
