@@ -1,2 +1,5 @@
 export * from './types';
 export * from './desired';
+export * from './engine';
+export * from './parse';
+export * from './schema';

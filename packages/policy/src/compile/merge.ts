@@ -1,0 +1,90 @@
+import type { EndpointPolicy, EntryAction, PolicyEntry, RuleRef } from '../desired';
+import type { Endpoint, EnforcementMode } from '../model/endpoint';
+import type { PolicyOptions } from '../model/options';
+import { unionHttpRules } from '../rules/http';
+import type { EndpointContribution, RawEntry } from './contributions';
+
+const RANK: Record<EntryAction, number> = { allow: 1, redirect: 2, deny: 3 };
+
+export function entryKey(
+  e: Pick<PolicyEntry, 'direction' | 'identity' | 'protocol' | 'port' | 'endPort'>,
+): string {
+  return `${e.direction}|${e.identity}|${e.protocol}|${e.port}|${e.endPort}`;
+}
+
+export function ruleRefKey(r: RuleRef): string {
+  return `${r.kind}|${r.namespace ?? ''}|${r.name}|${r.specIndex ?? -1}|${r.direction}|${r.deny ? 1 : 0}|${String(r.ruleIndex).padStart(6, '0')}`;
+}
+
+function sortRefs(refs: RuleRef[]): RuleRef[] {
+  const byKey = new Map(refs.map((r) => [ruleRefKey(r), r]));
+  return [...byKey.keys()].sort().map((k) => byKey.get(k) as RuleRef);
+}
+
+export function compareEntries(a: PolicyEntry, b: PolicyEntry): number {
+  if (a.direction !== b.direction) return a.direction < b.direction ? -1 : 1;
+  return a.identity - b.identity || a.protocol - b.protocol || a.port - b.port || a.endPort - b.endPort;
+}
+
+/**
+ * Merges raw entries with the same key. Deny beats everything (only deny origins are kept: they
+ * alone decide). Redirect plus a plain allow stays a redirect whose rules gain `{}` (allow every
+ * request), because the plain allow already admits any request on that key.
+ */
+export function mergeEntries(raw: RawEntry[]): PolicyEntry[] {
+  const groups = new Map<string, RawEntry[]>();
+  for (const r of raw) {
+    const k = entryKey(r);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  const out: PolicyEntry[] = [];
+  for (const g of groups.values()) {
+    const first = g[0] as RawEntry;
+    let action: EntryAction = 'allow';
+    for (const r of g) if (RANK[r.action] > RANK[action]) action = r.action;
+    const deciding = action === 'deny' ? g.filter((r) => r.action === 'deny') : g;
+    const entry: PolicyEntry = {
+      direction: first.direction,
+      identity: first.identity,
+      protocol: first.protocol,
+      port: first.port,
+      endPort: first.endPort,
+      action,
+      origins: sortRefs(deciding.map((r) => r.origin)),
+    };
+    if (action === 'redirect') {
+      const lists = g.map((r) => (r.action === 'redirect' ? (r.http ?? []) : [{}]));
+      entry.http = unionHttpRules(...lists);
+    }
+    out.push(entry);
+  }
+  return out.sort(compareEntries);
+}
+
+export function enforcementModeOf(ep: Endpoint, options: PolicyOptions): EnforcementMode {
+  return options.endpointEnforcement?.[ep.endpointId] ?? options.enforcementMode ?? 'default';
+}
+
+/** The desired policy of one endpoint from the contributions of the policies selecting it. */
+export function assembleEndpoint(
+  ep: Endpoint,
+  identity: number,
+  contributions: Iterable<EndpointContribution>,
+  options: PolicyOptions,
+): EndpointPolicy {
+  const mode = enforcementModeOf(ep, options);
+  if (mode === 'never') {
+    return { endpointId: ep.endpointId, identity, enforceIngress: false, enforceEgress: false, entries: [] };
+  }
+  let enforceIngress = mode === 'always';
+  let enforceEgress = mode === 'always';
+  const raw: RawEntry[] = [];
+  for (const c of contributions) {
+    enforceIngress ||= c.enforceIngress;
+    enforceEgress ||= c.enforceEgress;
+    for (const e of c.entries) raw.push(e);
+  }
+  return { endpointId: ep.endpointId, identity, enforceIngress, enforceEgress, entries: mergeEntries(raw) };
+}

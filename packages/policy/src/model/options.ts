@@ -1,0 +1,18 @@
+import type { LabelFilter } from '../identity/securityLabels';
+import type { EnforcementMode } from './endpoint';
+
+/** Options shared by compile and evaluate; both must see the same ones to agree. */
+export interface PolicyOptions {
+  /** 'default' (Cilium's): enforced in a direction once a policy selecting the endpoint covers it */
+  enforcementMode?: EnforcementMode;
+  /** per-endpoint override of enforcementMode, by endpointId */
+  endpointEnforcement?: Record<number, EnforcementMode>;
+  /** which pod labels are security relevant (default: Cilium's default exclusions) */
+  labelFilter?: LabelFilter;
+  clusterName?: string;
+  /** addresses of this node (identity host), other nodes, the API server, health endpoints */
+  hostIps?: string[];
+  remoteNodeIps?: string[];
+  kubeApiserverIps?: string[];
+  healthIps?: string[];
+}
