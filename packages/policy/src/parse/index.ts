@@ -1,0 +1,14 @@
+export {
+  formatPath,
+  formatPolicyError,
+  type PathSegment,
+  type PolicyError,
+  type SourceRange,
+} from './errors';
+export {
+  type ObjectSource,
+  type ParsedObject,
+  type ParseOptions,
+  type ParseResult,
+  parseDocuments,
+} from './parseDocuments';
