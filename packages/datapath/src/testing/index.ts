@@ -1,5 +1,7 @@
 // Test fixtures for kernel tests (datapath, agent, benchmarks). Import from
 // '@membrane/datapath/testing' or packages/datapath/src/testing — never from production code.
+// Plumbing helpers re-exported so test code and benchmarks need one import.
+export { execInNetns, spawnInNetns } from '../netns';
 export { allocatePodSubnet, allocateWorldIps, WORLD_PREFIX } from './addresses';
 export { registerCleanup, type SyncCleanup, unregisterCleanup } from './cleanup';
 export { PodAgent } from './podAgent';

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execInNetns, type TestNetwork, type TestPod } from '@membrane/datapath/testing';
+
+const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+export const TCP_RR = join(BENCH_DIR, 'build', 'tcp_rr');
+const TCP_RR_SRC = join(BENCH_DIR, 'tools', 'tcp_rr.c');
+
+export const RR_PORT = 7777;
+export const IPERF_PORT = 5201;
+
+/** Builds bench/build/tcp_rr when missing or older than its source (the package `build` script does the same). */
+export function ensureTcpRr(): string {
+  if (!existsSync(TCP_RR) || statSync(TCP_RR).mtimeMs < statSync(TCP_RR_SRC).mtimeMs) {
+    mkdirSync(dirname(TCP_RR), { recursive: true });
+    execFileSync('cc', ['-O2', '-Wall', '-o', TCP_RR, TCP_RR_SRC], { stdio: 'inherit' });
+  }
+  return TCP_RR;
+}
+
+function waitForOutput(child: ReturnType<TestNetwork['spawn']>, re: RegExp, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${seen}`)), 5000);
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      if (re.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}): ${seen}`));
+    });
+  });
+}
+
+/** Starts the tcp_rr and iperf3 servers inside a pod (killed when the network is destroyed). */
+export async function startServers(net: TestNetwork, pod: TestPod): Promise<void> {
+  const rr = net.spawn(pod, TCP_RR, ['server', '-b', pod.ip, '-p', String(RR_PORT)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const iperf = net.spawn(pod, 'iperf3', ['-s', '-B', pod.ip, '-p', String(IPERF_PORT), '--forceflush'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await Promise.all([
+    waitForOutput(rr, /listening/, 'tcp_rr server'),
+    waitForOutput(iperf, /Server listening/, 'iperf3 server'),
+  ]);
+}
+
+/** One-connection 1-byte TCP ping-pong for `seconds`; returns transactions per second. */
+export async function runRr(client: TestPod, server: TestPod, seconds: number): Promise<number> {
+  const args = ['rr', '-H', server.ip, '-p', String(RR_PORT), '-l', String(seconds)];
+  const { stdout } = await execInNetns(client.netns, TCP_RR, args, { timeoutMs: (seconds + 10) * 1000 });
+  return (JSON.parse(stdout) as { tps: number }).tps;
+}
+
+/** iperf3 single-stream TCP throughput for `seconds`; returns bits per second received. */
+export async function runIperf(client: TestPod, server: TestPod, seconds: number): Promise<number> {
+  const args = [
+    '-c',
+    server.ip,
+    '-p',
+    String(IPERF_PORT),
+    '-t',
+    String(seconds),
+    '-J',
+    '--connect-timeout',
+    '3000',
+  ];
+  const { stdout } = await execInNetns(client.netns, 'iperf3', args, { timeoutMs: (seconds + 15) * 1000 });
+  const r = JSON.parse(stdout) as { end?: { sum_received?: { bits_per_second?: number } }; error?: string };
+  const bps = r.end?.sum_received?.bits_per_second;
+  if (!bps) throw new Error(`iperf3 ${client.name} -> ${server.name}: ${r.error ?? 'no result'}`);
+  return bps;
+}
+
+/** tcp_rr streaming mode: an alternative to iperf3 (same end-to-end byte count). */
+export async function runStream(client: TestPod, server: TestPod, seconds: number): Promise<number> {
+  const args = ['stream', '-H', server.ip, '-p', String(RR_PORT), '-l', String(seconds)];
+  const { stdout } = await execInNetns(client.netns, TCP_RR, args, { timeoutMs: (seconds + 10) * 1000 });
+  return (JSON.parse(stdout) as { bits_per_second: number }).bits_per_second;
+}
