@@ -182,7 +182,8 @@ static void *reader_main(void *arg) {
     if (empty_streak < 16) empty_streak++;
     struct epoll_event ev[2];
     int k = epoll_wait(r->epfd, ev, 2, (int)wait);
-    if (k > 0) atomic_fetch_add(&r->wakeups, 1);
+    for (int i = 0; i < k; i++)
+      if (ev[i].data.fd == r->map_fd) atomic_fetch_add(&r->wakeups, 1);
   }
   return NULL;
 }

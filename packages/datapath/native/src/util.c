@@ -222,7 +222,9 @@ static bool log_active;
 
 static int log_print(enum libbpf_print_level level, const char *fmt, va_list args) {
   if (!log_active) {
-    if (level == LIBBPF_DEBUG) return 0;
+    /* Outside loadObject, libbpf's messages repeat what the thrown error already says (e.g. the
+     * expected EEXIST of an existing clsact qdisc); print them only when asked to. */
+    if (level == LIBBPF_DEBUG || !getenv("MEMBRANE_LIBBPF_VERBOSE")) return 0;
     return vfprintf(stderr, fmt, args);
   }
   if (!log_buf) return 0;

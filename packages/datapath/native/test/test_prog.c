@@ -92,6 +92,13 @@ static __always_inline __u64 next_seq(void) {
   return __sync_fetch_and_add(ctr, 1);
 }
 
+/* t_percpu[3] counts records the ring had no room for */
+static __always_inline void count_lost(long err) {
+  __u32 idx = 3;
+  __u64 *c = bpf_map_lookup_elem(&t_percpu, &idx);
+  if (err && c) *c += 1;
+}
+
 static __always_inline void count_run(void) {
   __u32 zero = 0;
   __u64 *c = bpf_map_lookup_elem(&t_percpu, &zero);
@@ -110,7 +117,7 @@ int emit64(struct __sk_buff *skb) {
     r.magic = 0x4d454d42; /* "MEMB" */
     r.fill[0] = r.seq ^ 0xa5a5a5a5a5a5a5a5ull;
     r.fill[5] = skb->len;
-    bpf_ringbuf_output(&t_events, &r, sizeof(r), flags);
+    count_lost(bpf_ringbuf_output(&t_events, &r, sizeof(r), flags));
   }
   return TC_ACT_OK;
 }
@@ -124,7 +131,7 @@ int emit20(struct __sk_buff *skb) {
     r.seq = next_seq();
     r.magic = 0x32303230; /* "0202" */
     for (int j = 0; j < 8; j++) r.tail[j] = (__u8)(r.seq + j);
-    bpf_ringbuf_output(&t_events, &r, sizeof(r), flags);
+    count_lost(bpf_ringbuf_output(&t_events, &r, sizeof(r), flags));
   }
   return TC_ACT_OK;
 }
