@@ -1,0 +1,2 @@
+export * from './e2eModel';
+export * from './truthTables';
