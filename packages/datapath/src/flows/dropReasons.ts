@@ -1,0 +1,30 @@
+// Drop reasons: names of enum mb_drop_reason. Keep in sync with bpf/lib/drop.h
+// (flows/dropReasons.test.ts compares them with the C enum).
+
+export const DROP_REASONS = {
+  0: 'NONE',
+  1: 'POLICY_DENIED', // enforcement on, no rule allowed it
+  2: 'POLICY_DENY', // an explicit deny rule matched
+  3: 'INVALID_PACKET',
+  4: 'NO_CONNTRACK_ENTRY', // mid-connection TCP packet (e.g. a reply) without conntrack, not admitted
+  5: 'UNSUPPORTED_L3_PROTOCOL',
+  6: 'UNSUPPORTED_FRAGMENT',
+  7: 'CT_CREATE_FAILED',
+} as const satisfies Record<number, string>;
+
+export type DropReasonName = (typeof DROP_REASONS)[keyof typeof DROP_REASONS];
+
+export const DROP_REASON = {
+  NONE: 0,
+  POLICY_DENIED: 1,
+  POLICY_DENY: 2,
+  INVALID_PACKET: 3,
+  NO_CONNTRACK_ENTRY: 4,
+  UNSUPPORTED_L3_PROTOCOL: 5,
+  UNSUPPORTED_FRAGMENT: 6,
+  CT_CREATE_FAILED: 7,
+} as const satisfies Record<DropReasonName, number>;
+
+export function dropReasonName(reason: number): string {
+  return (DROP_REASONS as Record<number, string>)[reason] ?? `UNKNOWN_${reason}`;
+}

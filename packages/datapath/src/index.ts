@@ -1,0 +1,20 @@
+// @membrane/datapath: the only code that touches the kernel.
+export * from './datapath';
+export * from './endpointLinks';
+export * from './flows/dropReasons';
+export * from './flows/flowReader';
+export * from './flows/flowRecord';
+export * from './maps/config';
+export * from './maps/conntrack';
+export * from './maps/constants';
+export * from './maps/counters';
+export * from './maps/endpoint';
+export * from './maps/ipcache';
+export * from './maps/ipv4';
+export * from './maps/policy';
+export * from './maps/policyCodec';
+export * from './maps/policyKeys';
+export * from './maps/portPrefixes';
+export type { RawMap, StructLayout } from './maps/rawMap';
+export * from './native';
+export * from './netns';
