@@ -1,0 +1,51 @@
+// Real connection attempts from inside a pod's network namespace (run via `ip netns exec`).
+// Input: one JSON argument {timeoutMs, targets: [{id, host, port, protocol}]}; all targets are
+// tried in parallel. Output: one JSON line [{id, result, reply?, error?, ms}].
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+const { timeoutMs, targets } = JSON.parse(process.argv[2] ?? '{}');
+
+function probeTcp(t) {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const sock = net.connect({ host: t.host, port: t.port });
+    let reply = '';
+    const done = (result, error) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ id: t.id, result, reply: reply.trim() || undefined, error, ms: performance.now() - start });
+    };
+    // Connected is enough to call it allowed; wait briefly for the greeting to report who answered.
+    sock.on('connect', () => setTimeout(() => done('allowed'), reply ? 0 : 200));
+    sock.on('data', (d) => {
+      reply += d.toString();
+      if (reply.includes('\n')) done('allowed');
+    });
+    sock.on('error', (e) => done('denied', e.code ?? e.message));
+    const timer = setTimeout(() => done('denied', 'timeout'), timeoutMs);
+  });
+}
+
+function probeUdp(t) {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const sock = dgram.createSocket('udp4');
+    let timer;
+    const done = (result, reply, error) => {
+      clearTimeout(timer);
+      try {
+        sock.close();
+      } catch {}
+      resolve({ id: t.id, result, reply, error, ms: performance.now() - start });
+    };
+    sock.on('message', (msg) => done('allowed', msg.toString().trim()));
+    sock.on('error', (e) => done('denied', undefined, e.code ?? e.message));
+    sock.connect(t.port, t.host, () => sock.send('probe\n'));
+    timer = setTimeout(() => done('denied', undefined, 'timeout'), timeoutMs);
+  });
+}
+
+const results = await Promise.all(targets.map((t) => (t.protocol === 'UDP' ? probeUdp(t) : probeTcp(t))));
+process.stdout.write(`${JSON.stringify(results)}\n`);
+process.exit(0);

@@ -1,0 +1,415 @@
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type {
+  AgentService,
+  ApplyResult,
+  DeleteRequest,
+  Endpoint,
+  Identity,
+  KubeObject,
+  ObjectKind,
+  ObjectRef,
+  PolicySummary,
+  ProbeResult,
+  ServiceMap,
+  SourceText,
+  Status,
+  ValidateResult,
+} from '@membrane/api';
+import type { Labels, Policy } from '@membrane/policy';
+import type { DatapathPort } from '../datapath/port';
+import { EndpointManager, type EndpointRecord } from '../endpoints/endpointManager';
+import { Ipam } from '../endpoints/ipam';
+import { FlowPipeline } from '../flows/flowPipeline';
+import type { Logger } from '../log';
+import { POLICY_KIND_SET, parseSources } from '../objects/parse';
+import { PolicyReconciler } from '../policy/reconciler';
+import { ObjectStore, refKey, refOf } from '../state/objectStore';
+import type { StatePaths } from '../state/stateDir';
+import { WorkloadManager } from '../workloads/workloads';
+import { Mutex } from './mutex';
+import { sameObject, withServerMeta } from './objectMeta';
+import { policySummary } from './policySummary';
+import { type ProbeTarget, probeFromNetns, toProbeResult } from './probes';
+
+export interface AgentOptions {
+  paths: StatePaths;
+  podCidr: string;
+  node?: string;
+  flowCapacity?: number;
+  datapath: DatapathPort | null;
+  log: Logger;
+  apiAddress?: string;
+  version?: string;
+}
+
+export class Agent implements AgentService {
+  readonly store: ObjectStore;
+  readonly endpointsMgr: EndpointManager;
+  readonly reconciler: PolicyReconciler;
+  readonly pipeline: FlowPipeline;
+  readonly flows;
+  readonly node: string;
+  private readonly mutex = new Mutex();
+  private readonly startedAt = new Date();
+  private ready = false;
+  private resourceVersion = Date.now();
+  apiAddress = '';
+
+  constructor(private readonly opts: AgentOptions) {
+    const { paths, log } = opts;
+    mkdirSync(paths.pods, { recursive: true });
+    this.node = opts.node ?? hostname();
+    this.store = new ObjectStore(paths.objects);
+    this.reconciler = new PolicyReconciler(
+      { identities: paths.identities, enforced: join(paths.root, 'enforced.json') },
+      opts.datapath,
+      log.child({ component: 'policy' }),
+    );
+    this.endpointsMgr = new EndpointManager({
+      stateDir: paths.root,
+      podsDir: paths.pods,
+      ipam: new Ipam(paths.ipam, opts.podCidr),
+      workloads: new WorkloadManager(log.child({ component: 'workloads' })),
+      datapath: opts.datapath,
+      log: log.child({ component: 'endpoints' }),
+      enforcementOf: (id) => this.reconciler.state.endpoints.find((e) => e.endpointId === id),
+    });
+    this.pipeline = new FlowPipeline({
+      node: this.node,
+      capacity: opts.flowCapacity,
+      endpointByIp: (ip) => this.endpointsMgr.byAddress(ip),
+      identityLabels: (id) => this.identityLabelStrings(id),
+    });
+    this.flows = this.pipeline.source;
+  }
+
+  /** Re-adopts what survived a restart, realises the stored objects, enforces, starts flows. */
+  async start(): Promise<void> {
+    await this.mutex.run(async () => {
+      const stale = Object.keys(this.endpointsMgr.ipam.all()).filter(
+        (key) => !this.store.get({ kind: 'Pod', namespace: key.split('/')[0], name: key.split('/')[1]! }),
+      );
+      for (const key of stale) await this.endpointsMgr.remove(key);
+      await this.realisePods(this.store.list('Pod'));
+      await this.enforce(false);
+    });
+    this.opts.datapath?.startFlows((raws, lost) => this.pipeline.ingest(raws, lost));
+    this.ready = true;
+    this.opts.log.info('agent ready', {
+      endpoints: this.endpointsMgr.list().length,
+      revision: this.reconciler.revision,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.pipeline.stop();
+    await this.opts.datapath?.close();
+  }
+
+  private namespaceLabels(ns: string): Labels {
+    const obj = this.store.get({ kind: 'Namespace', name: ns });
+    return { ...(obj?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns };
+  }
+
+  private identityLabelStrings(id: number): string[] | undefined {
+    const labels = this.reconciler.identities.lookup(id);
+    if (!labels) return undefined;
+    return Object.entries(labels)
+      .map(([k, v]) => (k.includes(':') ? (v ? `${k}=${v}` : k) : `k8s:${k}=${v}`))
+      .sort();
+  }
+
+  private async realisePods(pods: KubeObject[]): Promise<void> {
+    for (const pod of pods) {
+      const ns = pod.metadata.namespace!;
+      const identity = this.reconciler.identityOf(ns, pod.metadata.labels ?? {}, this.namespaceLabels(ns));
+      try {
+        await this.endpointsMgr.ensure(pod, identity);
+      } catch (e) {
+        this.opts.log.error('pod could not be realised', {
+          pod: `${ns}/${pod.metadata.name}`,
+          error: e as Error,
+        });
+        throw e;
+      }
+    }
+  }
+
+  /** Recomputes identities (labels may have changed) and enforces the stored policies. */
+  private async enforce(bump: boolean): Promise<number> {
+    for (const ep of this.endpointsMgr.list()) {
+      ep.identity = this.reconciler.identityOf(ep.namespace, ep.labels, this.namespaceLabels(ep.namespace));
+    }
+    const policies = [...POLICY_KIND_SET].flatMap((k) => this.store.list(k)) as unknown as Policy[];
+    const { revision } = await this.reconciler.reconcile(
+      this.endpointsMgr.list(),
+      (ns) => this.namespaceLabels(ns),
+      policies,
+      bump,
+    );
+    return revision;
+  }
+
+  validate(sources: SourceText[]): ValidateResult {
+    const { objects, errors } = parseSources(sources);
+    return { ok: errors.length === 0, errors, objects: objects.map(refOf) };
+  }
+
+  apply(sources: SourceText[]): Promise<ApplyResult> {
+    const { objects, errors } = parseSources(sources);
+    if (errors.length > 0) return Promise.resolve({ ok: false, errors });
+    return this.mutex.run(async () => {
+      const results: ApplyResult & { ok: true } = { ok: true, revision: 0, objects: [] };
+      const changed: KubeObject[] = [];
+      const seen = new Set<string>();
+      for (const obj of objects) {
+        const key = refKey(refOf(obj));
+        if (seen.has(key)) {
+          return { ok: false, errors: [{ file: '-', line: 0, column: 0, message: `${key} appears twice` }] };
+        }
+        seen.add(key);
+        const prev = this.store.get(refOf(obj));
+        const action = !prev ? 'created' : sameObject(prev, obj) ? 'unchanged' : 'configured';
+        results.objects.push({ ...refOf(obj), action });
+        if (action !== 'unchanged') changed.push(withServerMeta(obj, prev, ++this.resourceVersion));
+      }
+      this.store.put(changed);
+      // Pods whose own or whose namespace's labels changed are re-identified; new pods are created.
+      const nsChanged = new Set(changed.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+      const pods = this.store
+        .list('Pod')
+        .filter(
+          (p) =>
+            changed.includes(p) || nsChanged.has(p.metadata.namespace!) || !this.endpointsMgr.get(podKey(p)),
+        );
+      await this.realisePods(pods);
+      results.revision = await this.enforce(changed.length > 0);
+      return results;
+    });
+  }
+
+  delete(request: DeleteRequest): Promise<ApplyResult> {
+    const refs: ObjectRef[] = [...(request.refs ?? [])];
+    if (request.sources) {
+      const { objects, errors } = parseSources(request.sources);
+      if (errors.length > 0) return Promise.resolve({ ok: false, errors });
+      refs.push(...objects.map(refOf));
+    }
+    if (request.all) {
+      const { kind, namespace, allNamespaces } = request.all;
+      const ns = allNamespaces
+        ? undefined
+        : kind === 'Namespace' || kind === 'CiliumClusterwideNetworkPolicy'
+          ? undefined
+          : (namespace ?? 'default');
+      refs.push(...this.store.list(kind, ns).map(refOf));
+    }
+    return this.mutex.run(async () => {
+      // Deleting a namespace deletes what lives in it, as in Kubernetes.
+      for (const ref of [...refs]) {
+        if (ref.kind !== 'Namespace') continue;
+        for (const obj of this.store.list()) if (obj.metadata.namespace === ref.name) refs.push(refOf(obj));
+      }
+      const objects = refs.map((r) => ({
+        ...r,
+        action: this.store.get(r) ? ('deleted' as const) : ('not-found' as const),
+      }));
+      const gone = this.store.delete(refs);
+      for (const obj of gone) if (obj.kind === 'Pod') await this.endpointsMgr.remove(podKey(obj));
+      if (gone.some((o) => o.kind === 'Namespace')) {
+        await this.realisePods(this.store.list('Pod').filter((p) => !this.endpointsMgr.get(podKey(p))));
+      }
+      const revision = await this.enforce(gone.length > 0);
+      return { ok: true, revision, objects };
+    });
+  }
+
+  getObject(ref: ObjectRef): KubeObject | undefined {
+    const obj = this.store.get(ref);
+    return obj && this.withStatus(obj);
+  }
+
+  listObjects(kind: ObjectKind, namespace?: string): KubeObject[] {
+    return this.store.list(kind, namespace).map((o) => this.withStatus(o));
+  }
+
+  private withStatus(obj: KubeObject): KubeObject {
+    if (obj.kind !== 'Pod') return obj;
+    const ep = this.endpointsMgr.get(podKey(obj));
+    if (!ep) return { ...obj, status: { phase: 'Pending' } };
+    const wl = this.endpointsMgr.workloads.status(ep.workload);
+    const phase = ep.state !== 'ready' ? 'Pending' : wl.running ? 'Running' : 'Failed';
+    return {
+      ...obj,
+      status: {
+        phase,
+        podIP: ep.ip,
+        podIPs: [{ ip: ep.ip }],
+        hostIP: '127.0.0.1',
+        endpointID: ep.endpointId,
+        identity: ep.identity,
+      },
+    };
+  }
+
+  endpoints(namespace?: string): Endpoint[] {
+    const state = new Map(this.reconciler.state.endpoints.map((e) => [e.endpointId, e]));
+    return this.endpointsMgr
+      .list()
+      .filter((e) => namespace === undefined || e.namespace === namespace)
+      .map((e) =>
+        toEndpoint(
+          e,
+          this.identityLabelStrings(e.identity) ?? [],
+          state.get(e.endpointId),
+          this.endpointsMgr.workloads.status(e.workload),
+        ),
+      );
+  }
+
+  identities(): Identity[] {
+    const counts = new Map<number, number>();
+    for (const e of this.endpointsMgr.list()) counts.set(e.identity, (counts.get(e.identity) ?? 0) + 1);
+    return this.reconciler.identities.snapshot().identities.map((i) => ({
+      id: i.id,
+      labels: this.identityLabelStrings(i.id) ?? [],
+      reserved: false,
+      endpoints: counts.get(i.id) ?? 0,
+    }));
+  }
+
+  policies(namespace?: string): PolicySummary[] {
+    const out: PolicySummary[] = [];
+    for (const kind of POLICY_KIND_SET) {
+      for (const obj of this.store.list(
+        kind,
+        kind === 'CiliumClusterwideNetworkPolicy' ? undefined : namespace,
+      )) {
+        out.push(policySummary(obj, this.reconciler.state));
+      }
+    }
+    return out;
+  }
+
+  serviceMap(windowSeconds: number, namespace?: string): ServiceMap {
+    return this.pipeline.serviceMap.snapshot(windowSeconds, namespace);
+  }
+
+  status(): Status {
+    const eps = this.endpointsMgr.list();
+    return {
+      ready: this.ready,
+      node: this.node,
+      version: this.opts.version ?? '0.1.0',
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: (Date.now() - this.startedAt.getTime()) / 1000,
+      stateDir: this.opts.paths.root,
+      policyRevision: this.reconciler.revision,
+      endpoints: { total: eps.length, ready: eps.filter((e) => e.state === 'ready').length },
+      identities: this.reconciler.identities.snapshot().identities.length,
+      policies: this.policies().length,
+      flows: this.pipeline.stats(),
+      datapath: {
+        pinRoot: this.opts.datapath?.pinRoot ?? '',
+        attached: this.opts.datapath !== null,
+        ...(this.opts.datapath ? {} : { detail: 'no datapath: policy is not enforced' }),
+      },
+      api: {
+        address: this.apiAddress,
+        auth: `Authorization: Bearer <token>; admin token in ${this.opts.paths.adminToken}, read-only token in ${this.opts.paths.readToken}`,
+      },
+    };
+  }
+
+  async probe(req: {
+    from: string;
+    to: string;
+    port: number;
+    protocol: 'TCP' | 'UDP';
+    timeoutMs: number;
+  }): Promise<ProbeResult> {
+    const src = this.endpointsMgr.get(req.from);
+    if (!src) throw new Error(`no pod ${req.from}`);
+    const host = this.endpointsMgr.get(req.to)?.ip ?? (req.to.includes('/') ? undefined : req.to);
+    if (!host) throw new Error(`no pod ${req.to}`);
+    const target: ProbeTarget = { id: '0', host, port: req.port, protocol: req.protocol };
+    const [r] = await probeFromNetns(src.netns, [target], req.timeoutMs);
+    return toProbeResult(req.from, req.to, target, r);
+  }
+
+  async matrix(req: {
+    port: number;
+    protocol: 'TCP' | 'UDP';
+    timeoutMs: number;
+    namespaces?: string[];
+  }): Promise<ProbeResult[]> {
+    const eps = this.endpointsMgr
+      .list()
+      .filter((e) => e.state === 'ready' && (!req.namespaces || req.namespaces.includes(e.namespace)));
+    const rows = await Promise.all(
+      eps.map(async (src) => {
+        const targets = eps.map((dst, i) => ({
+          id: String(i),
+          host: dst.ip,
+          port: req.port,
+          protocol: req.protocol,
+        }));
+        const results = await probeFromNetns(src.netns, targets, req.timeoutMs);
+        const byId = new Map(results.map((r) => [r.id, r]));
+        return targets.map((t, i) => toProbeResult(src.key, eps[i]!.key, t, byId.get(t.id)));
+      }),
+    );
+    return rows.flat();
+  }
+
+  podLog(
+    namespace: string,
+    name: string,
+    tailBytes = 1 << 20,
+  ): { namespace: string; name: string; text: string } {
+    const ep = this.endpointsMgr.get(`${namespace}/${name}`);
+    if (!ep) throw new Error(`no pod ${namespace}/${name}`);
+    const file = join(ep.workload.dir, 'log');
+    if (!existsSync(file)) return { namespace, name, text: '' };
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size, tailBytes);
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      return { namespace, name, text: buf.toString('utf8') };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+export function podKey(obj: KubeObject): string {
+  return `${obj.metadata.namespace}/${obj.metadata.name}`;
+}
+
+function toEndpoint(
+  e: EndpointRecord,
+  labels: string[],
+  policy: { enforceIngress: boolean; enforceEgress: boolean } | undefined,
+  workload: Endpoint['workload'],
+): Endpoint {
+  return {
+    id: e.endpointId,
+    namespace: e.namespace,
+    pod: e.pod,
+    ip: e.ip,
+    identity: e.identity,
+    labels,
+    state: e.state,
+    netns: e.netns,
+    hostIfname: e.hostIfname,
+    ifindex: e.ifindex,
+    enforcement: { ingress: policy?.enforceIngress ?? false, egress: policy?.enforceEgress ?? false },
+    workload,
+  };
+}

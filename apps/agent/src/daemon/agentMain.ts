@@ -1,0 +1,26 @@
+import { type AgentFlags, DEFAULT_LISTEN, DEFAULT_PIN_ROOT, runAgent } from './runAgent';
+
+/** `membrane agent`: runs until SIGTERM/SIGINT. */
+export async function agentMain(opts: Record<string, string | boolean | undefined>): Promise<void> {
+  const flags: AgentFlags = {
+    stateDir: String(opts.stateDir),
+    listen: String(opts.listen ?? DEFAULT_LISTEN),
+    pinRoot: String(opts.pinRoot ?? DEFAULT_PIN_ROOT),
+    flowCapacity: Number(opts.flowCapacity ?? 65_536),
+    datapath: opts.datapath !== false,
+    ...(typeof opts.podCidr === 'string' ? { podCidr: opts.podCidr } : {}),
+    ...(typeof opts.node === 'string' ? { node: opts.node } : {}),
+    ...(typeof opts.tlsCert === 'string' ? { tlsCert: opts.tlsCert } : {}),
+    ...(typeof opts.tlsKey === 'string' ? { tlsKey: opts.tlsKey } : {}),
+  };
+  if (!(flags.flowCapacity >= 1)) throw new Error(`invalid --flow-capacity ${opts.flowCapacity}`);
+  const { stop } = await runAgent(flags);
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      void stop().then(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  process.exit(0);
+}

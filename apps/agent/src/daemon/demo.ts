@@ -1,0 +1,3 @@
+export async function demoMain(_o: { stateDir?: string; keep: boolean }): Promise<void> {
+  throw new Error('todo');
+}

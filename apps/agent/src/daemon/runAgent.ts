@@ -1,0 +1,109 @@
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { Agent } from '../agent/agent';
+import type { DatapathPort } from '../datapath/port';
+import { createLogger } from '../log';
+import { startServer } from '../server/httpServer';
+import { writeFileDurable } from '../state/durableFile';
+import { JsonState } from '../state/jsonState';
+import { type AgentInfo, ensureTokens, statePaths } from '../state/stateDir';
+
+// `membrane agent`: state directory → tokens → datapath (re-adopting pins) → agent (re-adopting
+// endpoints and workloads, reconciling) → API. SIGTERM/SIGINT stop the agent but leave pods,
+// programs and maps in place: enforcement does not depend on the agent being up.
+
+export interface AgentFlags {
+  stateDir: string;
+  listen: string; // host:port
+  podCidr?: string;
+  pinRoot: string;
+  node?: string;
+  flowCapacity: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  datapath: boolean;
+}
+
+export const DEFAULT_POD_CIDR = '10.244.0.0/16';
+export const DEFAULT_LISTEN = '127.0.0.1:9750';
+export const DEFAULT_PIN_ROOT = '/sys/fs/bpf/membrane';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise<void>; url: string }> {
+  const log = createLogger({ component: 'agent' });
+  const paths = statePaths(flags.stateDir);
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+  chmodSync(paths.root, 0o700);
+  try {
+    const other = Number(readFileSync(paths.lock, 'utf8'));
+    if (other && other !== process.pid && pidAlive(other)) {
+      throw new Error(`another agent (pid ${other}) already uses ${paths.root}`);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  writeFileDurable(paths.lock, `${process.pid}\n`);
+
+  // The pod CIDR and pin root are fixed at first start: changing them under live pods would strand them.
+  const config = new JsonState<{ podCidr: string; pinRoot: string }>(paths.config, {
+    podCidr: flags.podCidr ?? DEFAULT_POD_CIDR,
+    pinRoot: flags.pinRoot,
+  });
+  if (flags.podCidr && flags.podCidr !== config.value.podCidr) {
+    log.warn('pod CIDR is fixed at first start; ignoring --pod-cidr', { podCidr: config.value.podCidr });
+  }
+  config.save();
+  const tokens = ensureTokens(paths);
+
+  let datapath: DatapathPort | null = null;
+  if (flags.datapath) {
+    const { openDatapath } = await import('../datapath/adapter');
+    datapath = await openDatapath({
+      pinRoot: config.value.pinRoot,
+      log: log.child({ component: 'datapath' }),
+    });
+  } else {
+    log.warn('running without a datapath: pods are created but policy is not enforced');
+  }
+
+  const agent = new Agent({
+    paths,
+    podCidr: config.value.podCidr,
+    node: flags.node,
+    flowCapacity: flags.flowCapacity,
+    datapath,
+    log,
+  });
+  await agent.start();
+
+  const colon = flags.listen.lastIndexOf(':');
+  const host = flags.listen.slice(0, colon).replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const port = Number(flags.listen.slice(colon + 1));
+  const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
+  const { server, url } = await startServer(agent, datapath, tokens, { host, port, tls }, log);
+  agent.apiAddress = url;
+  const info: AgentInfo = { url, pid: process.pid, startedAt: new Date().toISOString(), node: agent.node };
+  writeFileDurable(paths.agentInfo, `${JSON.stringify(info)}\n`);
+  log.info('api listening', { url, stateDir: paths.root });
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('agent stopping; pods and enforcement stay in place');
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await agent.stop();
+      rmSync(paths.agentInfo, { force: true });
+      rmSync(paths.lock, { force: true });
+    })();
+    return stopping;
+  };
+  return { stop, url };
+}
