@@ -1,2 +1,3 @@
 export * from './e2eModel';
+export * from './fixtures';
 export * from './truthTables';
