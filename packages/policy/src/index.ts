@@ -1,5 +1,5 @@
-export * from './types';
 export * from './desired';
 export * from './engine';
 export * from './parse';
 export * from './schema';
+export * from './types';
