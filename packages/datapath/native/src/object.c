@@ -121,7 +121,9 @@ static napi_value handle_program_fd(napi_env env, napi_callback_info info) {
     return NULL;
   }
   free(name);
-  return make_i64(env, bpf_program__fd(p));
+  int fd = bpf_program__fd(p);
+  if (fd < 0) return throw_errno(env, ENOENT, "bpf_program__fd", "program was not loaded");
+  return make_i64(env, fd);
 }
 
 static napi_value handle_map_fd(napi_env env, napi_callback_info info) {

@@ -123,9 +123,10 @@ describe('RingBufReader', () => {
     }).start();
     // Runs on the JS thread: no batch can be processed meanwhile.
     obj.program('emit64').testRun(PKT, 5000);
-    await new Promise((r) => setImmediate(r));
+    // Still on the same JS turn: the one in-flight batch cannot have been handed back yet.
     const s = reader.stats();
     expect(s.records).toBeLessThanOrEqual(100);
+    expect(s.pendingBytes).toBeGreaterThanOrEqual((5000 - 100) * 72);
     await until(() => got >= 5000, 5000);
     expect(reader.stats().pendingBytes).toBe(0);
     reader.stop();
