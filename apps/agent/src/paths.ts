@@ -6,4 +6,5 @@ export const RUNTIME_DIR = fileURLToPath(new URL('../runtime/', import.meta.url)
 export const PODSERVER = `${RUNTIME_DIR}podserver.mjs`;
 export const PROBER = `${RUNTIME_DIR}probe.mjs`;
 export const SUPERVISOR = `${RUNTIME_DIR}supervise.sh`;
+export const DEMO_CLIENT = `${RUNTIME_DIR}democlient.mjs`;
 export const AGENT_ROOT = fileURLToPath(new URL('../', import.meta.url));
