@@ -17,7 +17,19 @@ typedef struct {
   struct bpf_object *obj;
 } object_handle;
 
-static napi_ref object_ctor;
+/* The ObjectHandle constructor, per environment (main thread and each worker load the addon). */
+static napi_ref get_ctor_ref(napi_env env) {
+  napi_ref *ref = NULL;
+  if (napi_get_instance_data(env, (void **)&ref) != napi_ok || !ref) return NULL;
+  return *ref;
+}
+
+static void free_instance_data(napi_env env, void *data, void *hint) {
+  (void)hint;
+  napi_ref *ref = data;
+  if (ref && *ref) napi_delete_reference(env, *ref);
+  free(ref);
+}
 
 static object_handle *unwrap_handle(napi_env env, napi_value self, bool need_open) {
   object_handle *h = NULL;
@@ -86,7 +98,7 @@ static napi_value load_object(napi_env env, napi_callback_info info) {
   }
   object_handle *h = calloc(1, sizeof(*h));
   napi_value ctor;
-  if (!h || napi_get_reference_value(env, object_ctor, &ctor) != napi_ok ||
+  if (!h || !get_ctor_ref(env) || napi_get_reference_value(env, get_ctor_ref(env), &ctor) != napi_ok ||
       napi_new_instance(env, ctor, 0, NULL, &result) != napi_ok ||
       napi_wrap(env, result, h, handle_finalize, NULL, NULL) != napi_ok) {
     free(h);
@@ -242,7 +254,13 @@ bool init_objects(napi_env env, napi_value exports) {
   if (napi_define_class(env, "ObjectHandle", NAPI_AUTO_LENGTH, handle_ctor, NULL,
                         sizeof(methods) / sizeof(methods[0]), methods, &ctor) != napi_ok)
     return false;
-  if (napi_create_reference(env, ctor, 1, &object_ctor) != napi_ok) return false;
+  napi_ref *ref = calloc(1, sizeof(*ref));
+  if (!ref) return false;
+  if (napi_create_reference(env, ctor, 1, ref) != napi_ok ||
+      napi_set_instance_data(env, ref, free_instance_data, NULL) != napi_ok) {
+    free(ref);
+    return false;
+  }
   return register_fn(env, exports, "loadObject", load_object) && register_fn(env, exports, "objGet", obj_get) &&
          register_fn(env, exports, "objPin", obj_pin) && register_fn(env, exports, "closeFd", close_fd);
 }

@@ -213,12 +213,12 @@ bool register_fn(napi_env env, napi_value exports, const char *name, napi_callba
   return napi_set_named_property(env, exports, name, fn) == napi_ok;
 }
 
-/* libbpf logs are process-global; captures happen only on the JS thread (loadObject),
- * so a plain buffer is enough. Outside a capture, warnings go to stderr as libbpf's default. */
+/* libbpf's print hook is process-global, but it runs on the thread that called libbpf: the
+ * capture state is per thread, so loads in worker threads do not mix their logs. */
 #define LOG_CAP (64 * 1024)
-static char *log_buf;
-static size_t log_len;
-static bool log_active;
+static __thread char *log_buf;
+static __thread size_t log_len;
+static __thread bool log_active;
 
 static int log_print(enum libbpf_print_level level, const char *fmt, va_list args) {
   if (!log_active) {
