@@ -5,6 +5,7 @@ export {
   type PolicyError,
   type SourceRange,
 } from './errors';
+export { formatYaml } from './formatYaml';
 export {
   type ObjectSource,
   type ParsedObject,

@@ -242,7 +242,10 @@ e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]
     const bombed = parseDocuments(bomb);
     expect(bombed.objects).toEqual([]);
     expect(bombed.errors).toHaveLength(1);
-    expect(bombed.errors[0]?.message).toMatch(/^could not be read: .*alias/i);
+    expect(bombed.errors[0]?.message).toMatch(/^YAML: Excessive alias count/);
+    expect(errorsOf('a: 1\nb: *nowhere\n')).toEqual([
+      'policy.yaml:2:4 YAML: alias *nowhere refers to no anchor',
+    ]);
   });
 
   it('defaults namespaces by scope: namespaced kinds get "default", cluster kinds drop it', () => {

@@ -1,7 +1,7 @@
 // YAML/JSON text → validated Kubernetes objects, or every error at once with its position.
 // Never throws: anything unexpected inside becomes an error on the document it happened in.
 
-import { type Document, LineCounter, parseAllDocuments, type Tags } from 'yaml';
+import { type Alias, type Document, LineCounter, parseAllDocuments, type Tags, visit } from 'yaml';
 import {
   isSupportedKind,
   KIND_INFO,
@@ -50,11 +50,17 @@ class DocumentContext {
     readonly doc: Document,
     readonly lineCounter: LineCounter,
     readonly result: ParseResult,
+    readonly textLength: number,
   ) {}
 
+  /** yaml reports some errors (e.g. at end of input) one past the text: keep ranges inside it. */
+  sourceRange([from, to]: readonly [number, number]): SourceRange {
+    const clamp = (offset: number) => Math.max(0, Math.min(offset, this.textLength));
+    return toSourceRange(this.file, this.lineCounter, [clamp(from), clamp(to)]);
+  }
+
   range(path: readonly PathSegment[], target: Target = 'value'): SourceRange {
-    const offsets = locateRange(this.doc, path, target) ?? [0, 0];
-    return toSourceRange(this.file, this.lineCounter, offsets);
+    return this.sourceRange(locateRange(this.doc, path, target) ?? [0, 0]);
   }
 
   report(
@@ -99,15 +105,12 @@ function parseInto(text: string, file: string, result: ParseResult): void {
   });
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, index) => {
-    const ctx = new DocumentContext(file, index, doc, lineCounter, result);
+    const ctx = new DocumentContext(file, index, doc, lineCounter, result, text.length);
     try {
       parseDocument(ctx);
     } catch (error) {
       const at = doc.contents?.range?.[0] ?? 0;
-      result.errors.push({
-        ...internalError(file, index, error),
-        ...toSourceRange(file, lineCounter, [at, at]),
-      });
+      result.errors.push({ ...internalError(file, index, error), ...ctx.sourceRange([at, at]) });
     }
   });
 }
@@ -116,7 +119,7 @@ function parseDocument(ctx: DocumentContext): void {
   const { doc } = ctx;
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
-      const range = toSourceRange(ctx.file, ctx.lineCounter, error.pos);
+      const range = ctx.sourceRange(error.pos);
       ctx.result.errors.push({
         ...range,
         document: ctx.index,
@@ -128,7 +131,7 @@ function parseDocument(ctx: DocumentContext): void {
     return;
   }
   for (const warning of doc.warnings) {
-    const range = toSourceRange(ctx.file, ctx.lineCounter, warning.pos);
+    const range = ctx.sourceRange(warning.pos);
     ctx.result.warnings.push({
       ...range,
       document: ctx.index,
@@ -137,13 +140,53 @@ function parseDocument(ctx: DocumentContext): void {
       severity: 'warning',
     });
   }
-  const raw = dropNullFields(doc.toJS({ maxAliasCount: 100 }));
+  const raw = dropNullFields(toJS(ctx));
+  if (raw === FAILED) return;
   if (raw === null || raw === undefined) return; // an empty document (e.g. a trailing `---`): kubectl skips it
   if (isRecord(raw) && raw.kind === 'List' && raw.apiVersion === 'v1') {
     parseList(ctx, raw);
     return;
   }
   parseObject(ctx, raw, []);
+}
+
+const FAILED = Symbol('failed');
+
+/**
+ * Aliases are resolved here: an alias to an unknown anchor, or so many aliases that expanding
+ * them would blow up memory (a "billion laughs" document), is an error on that document.
+ */
+function toJS(ctx: DocumentContext): unknown {
+  try {
+    return ctx.doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const unresolved = firstUnresolvedAlias(ctx.doc);
+    const detail = error instanceof Error ? error.message : String(error);
+    const message = unresolved ? `YAML: alias *${unresolved.source} refers to no anchor` : `YAML: ${detail}`;
+    const at = unresolved?.range ?? ctx.doc.contents?.range ?? [0, 0];
+    ctx.result.errors.push({
+      ...ctx.sourceRange([at[0], at[1]]),
+      document: ctx.index,
+      path: '',
+      message,
+      severity: 'error',
+    });
+    return FAILED;
+  }
+}
+
+function firstUnresolvedAlias(doc: Document): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        found = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function parseList(ctx: DocumentContext, raw: Record<string, unknown>): void {
