@@ -107,8 +107,11 @@ type Path = (string | number)[];
 
 function allPaths(value: unknown, path: Path = [], out: Path[] = []): Path[] {
   out.push(path);
-  if (Array.isArray(value)) value.forEach((v, i) => allPaths(v, [...path, i], out));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      allPaths(v, [...path, i], out);
+    });
+  } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) allPaths(v, [...path, k], out);
   }
   return out;
