@@ -94,15 +94,12 @@ export function entryKeys(endpointId: number, e: DatapathPolicyEntry): PolicyKey
   return out;
 }
 
-/** Keys of the same endpoint/direction/identity that cover k, from broadest to k's parent. */
-function ancestorIds(k: PolicyKey): string[] {
-  if (k.prefixLen === PREFIX_ANY_PROTO) return [];
-  const ids = [policyKeyId({ ...k, protocol: PROTO_ANY, port: 0, prefixLen: PREFIX_ANY_PROTO })];
-  for (let bits = 0; bits < k.prefixLen - PREFIX_ANY_PORT; bits++) {
-    const mask = bits === 0 ? 0 : (0xffff << (16 - bits)) & 0xffff;
-    ids.push(policyKeyId({ ...k, port: k.port & mask, prefixLen: PREFIX_ANY_PORT + bits }));
-  }
-  return ids;
+/** id of the key of prefix length `len` (< k.prefixLen) that covers k */
+function ancestorId(k: PolicyKey, len: number): string {
+  if (len === PREFIX_ANY_PROTO) return `${k.direction}|${k.identity}|${len}|${PROTO_ANY}|0`;
+  const bits = len - PREFIX_ANY_PORT;
+  const mask = bits === 0 ? 0 : (0xffff << (16 - bits)) & 0xffff;
+  return `${k.direction}|${k.identity}|${len}|${k.protocol}|${k.port & mask}`;
 }
 
 /**
@@ -114,19 +111,33 @@ export function computePolicyKeys(
   entries: readonly DatapathPolicyEntry[],
 ): Map<string, PolicyKeyValue> {
   const keys = new Map<string, PolicyKeyValue>();
+  // prefix lengths present per direction+identity: only those can hold a covering key
+  const lensByGroup = new Map<string, Set<number>>();
   for (const e of entries) {
     for (const kv of entryKeys(endpointId, e)) {
       const id = policyKeyId(kv.key);
       const prev = keys.get(id);
       if (!prev || kv.value.ownAction > prev.value.ownAction) keys.set(id, kv);
+      const group = `${kv.key.direction}|${kv.key.identity}`;
+      const lens = lensByGroup.get(group) ?? new Set<number>();
+      lensByGroup.set(group, lens);
+      lens.add(kv.key.prefixLen);
     }
   }
+  const sortedLens = new Map<string, number[]>();
+  for (const [g, lens] of lensByGroup)
+    sortedLens.set(
+      g,
+      [...lens].sort((x, y) => x - y),
+    );
   for (const kv of keys.values()) {
+    const k = kv.key;
     let proxyFrom: PolicyValue | null = kv.value.ownAction === ACTION_REDIRECT ? kv.value : null;
     let action = kv.value.ownAction;
     // broadest first, so the most specific redirect ancestor's proxy port wins
-    for (const id of ancestorIds(kv.key)) {
-      const anc = keys.get(id);
+    for (const len of sortedLens.get(`${k.direction}|${k.identity}`) ?? []) {
+      if (len >= k.prefixLen) break;
+      const anc = keys.get(ancestorId(k, len));
       if (!anc) continue;
       if (anc.value.ownAction > action) action = anc.value.ownAction;
       if (anc.value.ownAction === ACTION_REDIRECT && kv.value.ownAction !== ACTION_REDIRECT)
