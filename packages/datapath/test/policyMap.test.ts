@@ -126,7 +126,7 @@ describe('PolicyMap on the kernel LPM trie', () => {
     const before = dp.policy.keyCount(50);
     const diff: StateDiff['endpoints'][number] = {
       endpointId: 50,
-      upsert: [denyAll],
+      upsert: [{ ...denyAll, origins: [] }],
       delete: [allowRange],
     };
     const stats = dp.policy.applyEndpointDiff(diff);
