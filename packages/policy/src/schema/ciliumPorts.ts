@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { crossCheck, isRecord } from './checks';
+import { DESCRIBE } from './descriptions';
 import { portNameProblems } from './names';
 import { PORT_MAX } from './ports';
 import { regexProblems } from './regex';
@@ -43,13 +44,13 @@ function ciliumPortSchema() {
 
 function portProtocolSchema() {
   const shape = z.strictObject({
-    port: ciliumPortSchema().optional(),
+    port: ciliumPortSchema().optional().describe(DESCRIBE.cnpPort),
     endPort: z
       .int()
       .min(0, { error: `endPort must be between 0 and ${PORT_MAX}` })
       .max(PORT_MAX, { error: `endPort must be between 0 and ${PORT_MAX}` })
       .optional(),
-    protocol: z.enum(CILIUM_PROTOCOLS).optional(),
+    protocol: z.enum(CILIUM_PROTOCOLS).optional().describe('TCP, UDP, SCTP or ANY (default).'),
   });
   return crossCheck(shape, (raw, report) => {
     if (!isRecord(raw) || typeof raw.endPort !== 'number' || raw.endPort === 0) return;
@@ -65,11 +66,14 @@ function portProtocolSchema() {
 }
 
 function regexField(what: string) {
-  return z.string().superRefine((value, ctx) => {
-    for (const problem of regexProblems(value)) {
-      ctx.addIssue({ code: 'custom', message: `${what} "${value}" ${problem}` });
-    }
-  });
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      for (const problem of regexProblems(value)) {
+        ctx.addIssue({ code: 'custom', message: `${what} "${value}" ${problem}` });
+      }
+    })
+    .describe(DESCRIBE.regex);
 }
 
 const headerMatchSchema = () =>
@@ -89,7 +93,8 @@ const portRuleHttpSchema = () =>
     headerMatches: z.array(headerMatchSchema()).optional(),
   });
 
-export const l7RulesSchema = () => z.strictObject({ http: z.array(portRuleHttpSchema()).optional() });
+export const l7RulesSchema = () =>
+  z.strictObject({ http: z.array(portRuleHttpSchema()).optional().describe(DESCRIBE.http) });
 
 function portsListSchema() {
   return z.array(portProtocolSchema()).superRefine((ports, ctx) => {

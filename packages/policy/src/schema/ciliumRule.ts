@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { checkedString, crossCheck, has, isRecord, nonEmptyArray } from './checks';
 import { parseCidr } from './cidr';
 import { portDenyRuleSchema, portRuleSchema } from './ciliumPorts';
+import { DESCRIBE } from './descriptions';
 import { labelSelectorSchema } from './labels';
 import { objectMetaSchema } from './meta';
 import { dns1123SubdomainProblems } from './names';
@@ -53,39 +54,51 @@ const INGRESS_PEERS = ['fromEndpoints', 'fromCIDR', 'fromCIDRSet', 'fromEntities
 const EGRESS_PEERS = ['toEndpoints', 'toCIDR', 'toCIDRSet', 'toEntities'] as const;
 
 const ingressPeerShape = {
-  fromEndpoints: selectors().optional(),
-  fromRequires: selectors().optional(),
-  fromCIDR: z.array(cidrString()).optional(),
-  fromCIDRSet: z.array(cidrRuleSchema()).optional(),
-  fromEntities: z.array(z.enum(ENTITIES)).optional(),
+  fromEndpoints: selectors().optional().describe(DESCRIBE.fromEndpoints),
+  fromRequires: selectors().optional().describe(DESCRIBE.requires),
+  fromCIDR: z.array(cidrString()).optional().describe(DESCRIBE.cidr),
+  fromCIDRSet: z.array(cidrRuleSchema()).optional().describe(DESCRIBE.cidrSet),
+  fromEntities: z.array(z.enum(ENTITIES)).optional().describe(DESCRIBE.entities),
 };
 
 const egressPeerShape = {
-  toEndpoints: selectors().optional(),
-  toRequires: selectors().optional(),
-  toCIDR: z.array(cidrString()).optional(),
-  toCIDRSet: z.array(cidrRuleSchema()).optional(),
-  toEntities: z.array(z.enum(ENTITIES)).optional(),
+  toEndpoints: selectors().optional().describe(DESCRIBE.toEndpoints),
+  toRequires: selectors().optional().describe(DESCRIBE.requires),
+  toCIDR: z.array(cidrString()).optional().describe(DESCRIBE.cidr),
+  toCIDRSet: z.array(cidrRuleSchema()).optional().describe(DESCRIBE.cidrSet),
+  toEntities: z.array(z.enum(ENTITIES)).optional().describe(DESCRIBE.entities),
 };
 
 export const ingressRuleSchema = () =>
   crossCheck(
-    z.strictObject({ ...ingressPeerShape, toPorts: z.array(portRuleSchema()).optional() }),
+    z.strictObject({
+      ...ingressPeerShape,
+      toPorts: z.array(portRuleSchema()).optional().describe(DESCRIBE.toPorts),
+    }),
     checkPeerKinds(INGRESS_PEERS),
   );
 export const ingressDenyRuleSchema = () =>
   crossCheck(
-    z.strictObject({ ...ingressPeerShape, toPorts: z.array(portDenyRuleSchema()).optional() }),
+    z.strictObject({
+      ...ingressPeerShape,
+      toPorts: z.array(portDenyRuleSchema()).optional().describe(DESCRIBE.toPorts),
+    }),
     checkPeerKinds(INGRESS_PEERS),
   );
 export const egressRuleSchema = () =>
   crossCheck(
-    z.strictObject({ ...egressPeerShape, toPorts: z.array(portRuleSchema()).optional() }),
+    z.strictObject({
+      ...egressPeerShape,
+      toPorts: z.array(portRuleSchema()).optional().describe(DESCRIBE.toPorts),
+    }),
     checkPeerKinds(EGRESS_PEERS),
   );
 export const egressDenyRuleSchema = () =>
   crossCheck(
-    z.strictObject({ ...egressPeerShape, toPorts: z.array(portDenyRuleSchema()).optional() }),
+    z.strictObject({
+      ...egressPeerShape,
+      toPorts: z.array(portDenyRuleSchema()).optional().describe(DESCRIBE.toPorts),
+    }),
     checkPeerKinds(EGRESS_PEERS),
   );
 
@@ -101,12 +114,12 @@ export type RuleScope = 'namespaced' | 'clusterwide';
  */
 export function ciliumRuleSchema(scope: RuleScope) {
   const shape = z.strictObject({
-    endpointSelector: labelSelectorSchema('cilium').optional(),
-    nodeSelector: labelSelectorSchema('cilium').optional(),
-    ingress: z.array(ingressRuleSchema()).optional(),
-    ingressDeny: z.array(ingressDenyRuleSchema()).optional(),
-    egress: z.array(egressRuleSchema()).optional(),
-    egressDeny: z.array(egressDenyRuleSchema()).optional(),
+    endpointSelector: labelSelectorSchema('cilium').optional().describe(DESCRIBE.endpointSelector),
+    nodeSelector: labelSelectorSchema('cilium').optional().describe(DESCRIBE.nodeSelector),
+    ingress: z.array(ingressRuleSchema()).optional().describe(DESCRIBE.cnpIngress),
+    ingressDeny: z.array(ingressDenyRuleSchema()).optional().describe(DESCRIBE.ingressDeny),
+    egress: z.array(egressRuleSchema()).optional().describe(DESCRIBE.cnpEgress),
+    egressDeny: z.array(egressDenyRuleSchema()).optional().describe(DESCRIBE.egressDeny),
     description: z.string().optional(),
     labels: z.array(ruleLabelSchema()).optional(),
   });

@@ -46,6 +46,9 @@ describe('JSON Schema export', () => {
     });
     const cnp = jsonSchemas.CiliumNetworkPolicy as Schema;
     expect(at(cnp, 'spec', 'egress', '[]', 'toEntities', '[]').enum).toContain('kube-apiserver');
+    expect((at(np, 'spec', 'ingress') as { description?: string }).description).toContain(
+      '[{}]: everything is allowed',
+    );
     const deny = at(cnp, 'spec', 'ingressDeny', '[]', 'toPorts', '[]');
     expect(Object.keys(deny.properties ?? {})).toEqual(['ports']);
   });

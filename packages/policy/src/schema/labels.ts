@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { checkedString, crossCheck, isRecord } from './checks';
+import { DESCRIBE } from './descriptions';
 import { labelValueProblems, qualifiedNameProblems } from './names';
 
 export type LabelKeyStyle = 'kubernetes' | 'cilium';
@@ -62,8 +63,10 @@ function requirementSchema(style: LabelKeyStyle) {
  * kept `undefined` by the enclosing schema, and what it means is the enclosing field's rule.
  */
 export function labelSelectorSchema(style: LabelKeyStyle = 'kubernetes') {
-  return z.strictObject({
-    matchLabels: labelMapSchema(style).optional(),
-    matchExpressions: z.array(requirementSchema(style)).optional(),
-  });
+  return z
+    .strictObject({
+      matchLabels: labelMapSchema(style).optional().describe(DESCRIBE.matchLabels),
+      matchExpressions: z.array(requirementSchema(style)).optional().describe(DESCRIBE.matchExpressions),
+    })
+    .describe(DESCRIBE.selector);
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { checkedString, crossCheck, has, type IssueSink, isRecord } from './checks';
 import { cidrContains, parseCidr } from './cidr';
+import { DESCRIBE } from './descriptions';
 import { labelSelectorSchema } from './labels';
 import { objectMetaSchema } from './meta';
 import { dns1123SubdomainProblems } from './names';
@@ -13,9 +14,9 @@ export const NETWORK_POLICY_API_VERSION = 'networking.k8s.io/v1';
 
 function networkPolicyPortSchema() {
   const shape = z.strictObject({
-    protocol: z.enum(L4_PROTOCOLS).optional(),
-    port: portNumberOrNameSchema().optional(),
-    endPort: portNumberSchema().optional(),
+    protocol: z.enum(L4_PROTOCOLS).optional().describe(DESCRIBE.protocol),
+    port: portNumberOrNameSchema().optional().describe(DESCRIBE.npPort),
+    endPort: portNumberSchema().optional().describe(DESCRIBE.endPort),
   });
   return crossCheck(shape, (raw, report) => {
     if (!isRecord(raw) || !has(raw, 'endPort')) return;
@@ -67,9 +68,9 @@ export function checkExcepts(raw: unknown, report: IssueSink, mode: 'strict' | '
  */
 function peerSchema() {
   const shape = z.strictObject({
-    podSelector: labelSelectorSchema().optional(),
-    namespaceSelector: labelSelectorSchema().optional(),
-    ipBlock: ipBlockSchema().optional(),
+    podSelector: labelSelectorSchema().optional().describe(DESCRIBE.peerPodSelector),
+    namespaceSelector: labelSelectorSchema().optional().describe(DESCRIBE.peerNamespaceSelector),
+    ipBlock: ipBlockSchema().optional().describe(DESCRIBE.ipBlock),
   });
   return crossCheck(shape, (raw, report) => {
     if (!isRecord(raw)) return;
@@ -90,23 +91,26 @@ function peerSchema() {
 
 const ingressRuleSchema = () =>
   z.strictObject({
-    from: z.array(peerSchema()).optional(),
-    ports: z.array(networkPolicyPortSchema()).optional(),
+    from: z.array(peerSchema()).optional().describe(DESCRIBE.from),
+    ports: z.array(networkPolicyPortSchema()).optional().describe(DESCRIBE.npPorts),
   });
 
 const egressRuleSchema = () =>
   z.strictObject({
-    to: z.array(peerSchema()).optional(),
-    ports: z.array(networkPolicyPortSchema()).optional(),
+    to: z.array(peerSchema()).optional().describe(DESCRIBE.to),
+    ports: z.array(networkPolicyPortSchema()).optional().describe(DESCRIBE.npPorts),
   });
 
 function specSchema() {
   const shape = z.strictObject({
     // Absent means the same as {} (all pods of the namespace), as in the Go API's zero value.
-    podSelector: labelSelectorSchema().default({}),
-    policyTypes: z.array(z.enum(['Ingress', 'Egress'])).optional(),
-    ingress: z.array(ingressRuleSchema()).optional(),
-    egress: z.array(egressRuleSchema()).optional(),
+    podSelector: labelSelectorSchema().default({}).describe(DESCRIBE.npPodSelector),
+    policyTypes: z
+      .array(z.enum(['Ingress', 'Egress']))
+      .optional()
+      .describe(DESCRIBE.policyTypes),
+    ingress: z.array(ingressRuleSchema()).optional().describe(DESCRIBE.npIngress),
+    egress: z.array(egressRuleSchema()).optional().describe(DESCRIBE.npEgress),
   });
   return crossCheck(shape, (raw, report) => {
     if (isRecord(raw) && Array.isArray(raw.policyTypes) && raw.policyTypes.length > 2) {
