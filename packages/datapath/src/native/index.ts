@@ -33,3 +33,4 @@ export {
   RingBufReader,
   recordViews,
 } from './ringbuf';
+export { measureRingRate, type RingRateOptions, type RingRateResult } from './ringRate';
