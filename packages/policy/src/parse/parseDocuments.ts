@@ -12,6 +12,7 @@ import {
 import { formatPath, type PathSegment, type PolicyError, type SourceRange } from './errors';
 import { locateRange, type Target, toSourceRange } from './locate';
 import { issueMessage, unknownFieldMessage } from './messages';
+import { excessiveNestingAt, MAX_NESTING } from './nesting';
 import { knownKeysAt } from './schemaKeys';
 import { policyWarnings } from './warnings';
 
@@ -96,6 +97,29 @@ export function parseDocuments(text: string, options: ParseOptions = {}): ParseR
 
 function parseInto(text: string, file: string, result: ParseResult): void {
   const lineCounter = new LineCounter();
+  const tooDeep = excessiveNestingAt(text);
+  if (tooDeep !== -1) {
+    const position = { line: 1, column: 1 };
+    for (let i = 0; i < tooDeep; i++) {
+      if (text[i] === '\n') {
+        position.line++;
+        position.column = 1;
+      } else position.column++;
+    }
+    result.errors.push({
+      file,
+      ...position,
+      endLine: position.line,
+      endColumn: position.column + 1,
+      from: tooDeep,
+      to: tooDeep + 1,
+      document: -1,
+      path: '',
+      message: `YAML: nesting is deeper than ${MAX_NESTING} levels; no Kubernetes object needs that`,
+      severity: 'error',
+    });
+    return;
+  }
   const docs = parseAllDocuments(text, {
     lineCounter,
     version: '1.1',

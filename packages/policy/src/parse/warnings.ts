@@ -70,7 +70,10 @@ export function policyWarnings(kind: string, object: unknown): Warning[] {
     kind === 'CiliumNetworkPolicy' ||
     kind === 'CiliumClusterwideNetworkPolicy'
   ) {
-    collectCidrWarnings(object, [], out);
+    // Only spec/specs: they are fresh, finite trees built by the schema (status is passed through).
+    const record = object as { spec?: unknown; specs?: unknown };
+    collectCidrWarnings(record.spec, ['spec'], out);
+    collectCidrWarnings(record.specs, ['specs'], out);
   }
   if (kind === 'NetworkPolicy') collectEmptyPortWarnings((object as { spec?: unknown }).spec, out);
   return out;
