@@ -8,6 +8,7 @@
  *   1. E not in the endpoints map -> pass untouched (not our packet, not counted).
  *   2. Conntrack: a live entry for the packet's tuple at D, or for its reversed tuple at the
  *      opposite direction (a reply) -> forward without a policy lookup (update the entry).
+ *      An ICMP error quoting a packet of a live connection is forwarded with it (2b).
  *   3. Otherwise this is a new connection (or one whose entry expired/closed): policy decides.
  *      a. id_label  = LPM(ipcache, R), IDENTITY_WORLD on a miss.
  *      b. id_prefix = LPM(prefixes, R), none on a miss.
@@ -49,6 +50,8 @@ struct mb_pkt {
   __u8 tcp_flags;
   __u8 flags; /* MB_FLOW_F_* */
   __u8 policy_match;
+  bool has_related;           /* an ICMP error quoting a packet of some connection */
+  struct mb_ct_key related;   /* that quoted packet's tuple, as it was sent */
 };
 
 static __always_inline void mb_report(struct mb_pkt *p, __u8 verdict, __u8 reason, __u8 file, __u16 line)
@@ -96,6 +99,36 @@ static __always_inline int mb_forward(struct mb_pkt *p, bool report)
   return MB_TC_PASS;
 }
 
+/* An ICMP error (unreachable, time exceeded, parameter problem) quotes the IPv4 header and the
+ * first 8 bytes of the packet that caused it: remember that packet's tuple so the error can pass
+ * as part of its connection (PMTU discovery, port unreachable) without a policy lookup. */
+static __always_inline void mb_parse_icmp_quote(struct mb_pkt *p, __u8 *l4, void *data_end)
+{
+  struct iphdr *in = (struct iphdr *)(l4 + 8);
+  __u8 *ports = l4 + 8 + sizeof(*in);
+
+  if ((void *)(ports + 8) > data_end || in->ihl != 5)
+    return;
+  p->related.saddr = in->saddr;
+  p->related.daddr = in->daddr;
+  p->related.protocol = in->protocol;
+  switch (in->protocol) {
+  case MB_PROTO_TCP:
+  case MB_PROTO_UDP:
+  case MB_PROTO_SCTP:
+    p->related.sport = *(__be16 *)ports;
+    p->related.dport = *(__be16 *)(ports + 2);
+    break;
+  case MB_PROTO_ICMP:
+    p->related.sport = *(__be16 *)(ports + 4);
+    p->related.dport = p->related.sport;
+    break;
+  default:
+    break;
+  }
+  p->has_related = true;
+}
+
 /* Fills tuple/ports/flags from the IPv4 header at l3 offset ETH_HLEN. Returns 0, or a drop reason. */
 static __always_inline int mb_parse_ipv4(struct mb_pkt *p)
 {
@@ -126,9 +159,10 @@ static __always_inline int mb_parse_ipv4(struct mb_pkt *p)
     return 0;
   }
   l4 = (__u8 *)ip + ihl * 4;
-  if ((void *)(l4 + 20) > data_end) {
-    /* Headers not linear (or a short packet): pull, then re-derive every packet pointer. */
-    bpf_skb_pull_data(skb, sizeof(struct ethhdr) + ihl * 4 + 20);
+  if ((void *)(l4 + 36) > data_end) {
+    /* Headers not linear (or a short packet): pull, then re-derive every packet pointer.
+     * 36 bytes cover a TCP header and an ICMP error's quoted IPv4 header and ports. */
+    bpf_skb_pull_data(skb, sizeof(struct ethhdr) + ihl * 4 + 36);
     data = (void *)(long)skb->data;
     data_end = (void *)(long)skb->data_end;
     l4 = data + sizeof(struct ethhdr) + ihl * 4;
@@ -156,6 +190,8 @@ static __always_inline int mb_parse_ipv4(struct mb_pkt *p)
     if (l4[0] == 8 || l4[0] == 0) { /* echo request/reply: track by identifier */
       p->tuple.sport = *(__be16 *)(l4 + 4);
       p->tuple.dport = p->tuple.sport;
+    } else if (l4[0] == 3 || l4[0] == 11 || l4[0] == 12) {
+      mb_parse_icmp_quote(p, l4, data_end);
     }
     break;
   }
@@ -214,6 +250,17 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
                                (new_flags & (MB_TCP_SYN | MB_TCP_FIN | MB_TCP_RST))));
   default:
     break;
+  }
+
+  /* 2b. An ICMP error about a packet of a tracked connection belongs to that connection: the
+   * quoted packet travelled the other way, so it is looked up at the opposite direction. */
+  if (p.has_related) {
+    p.related.direction = dir ^ 1;
+    if (mb_ct_lookup(&p.related, 0, p.now, &ct) != MB_CT_MISS) {
+      p.flags |= MB_FLOW_F_REPLY | MB_FLOW_F_RELATED;
+      p.remote_identity = ct->remote_identity;
+      return mb_forward(&p, p.cfg->aggregation == MB_AGG_NONE);
+    }
   }
 
   /* 3. Policy. */

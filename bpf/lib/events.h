@@ -27,6 +27,7 @@ enum mb_event_type {
 #define MB_FLOW_F_REPLY (1U << 0)    /* packet of the reply direction */
 #define MB_FLOW_F_NEW (1U << 1)      /* first packet of a newly admitted connection */
 #define MB_FLOW_F_FRAGMENT (1U << 2) /* non-first IPv4 fragment (no ports) */
+#define MB_FLOW_F_RELATED (1U << 3)  /* ICMP error belonging to a tracked connection */
 
 struct mb_event_hdr {
   __u8 type;    /* enum mb_event_type */

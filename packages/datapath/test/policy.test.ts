@@ -171,6 +171,22 @@ describe('conntrack', () => {
   });
 });
 
+describe('ICMP errors', () => {
+  it('pass with the connection they belong to, through an enforcing ingress with no rules', async () => {
+    // b has no UDP listener on 99: its kernel answers with a port unreachable, which must reach a
+    // (whose ingress admits nothing) as part of a's connection, so the probe sees "refused".
+    h.setPolicy(a, { ingress: true });
+    h.setPolicy(b, {
+      ingress: true,
+      entries: [entry({ identity: h.identity(a), protocol: PROTO_UDP, port: 99, endPort: 99 })],
+    });
+    expect(await probeUdp(a, b, 99, 1000)).toBe('refused');
+    // without the connection (b's ingress denies the datagram) nothing comes back
+    h.setPolicy(b, { ingress: true });
+    expect(await probeUdp(a, b, 99, DENY_MS)).toBe('denied');
+  });
+});
+
 describe('enforcement modes (compiled enforce flags)', () => {
   it('enforcing with no entries drops; not enforcing forwards; switching applies to new connections', async () => {
     h.setPolicy(b, { ingress: true });

@@ -75,6 +75,7 @@ describe('decodeFlowBatch', () => {
       isReply: true,
       isNew: true,
       isFragment: false,
+      isRelated: false,
       proxyPort: 15001,
       sourceLine: 222,
       sourceFile: 1,

@@ -41,6 +41,7 @@ export const FLOW_EVENT_VERSION = 1;
 export const FLOW_F_REPLY = 1;
 export const FLOW_F_NEW = 2;
 export const FLOW_F_FRAGMENT = 4;
+export const FLOW_F_RELATED = 8;
 
 /** Batch framing added by the native reader before each record. */
 const BATCH_HDR = 8;
@@ -70,6 +71,8 @@ export interface FlowRecord {
   isReply: boolean;
   isNew: boolean;
   isFragment: boolean;
+  /** an ICMP error that belongs to a tracked connection (also isReply) */
+  isRelated: boolean;
   proxyPort: number;
   sourceFile: number;
   sourceLine: number;
@@ -125,6 +128,7 @@ export function decodeFlowBatch(batch: Buffer, out: FlowRecord[] = [], stats?: D
       isReply: (flags & FLOW_F_REPLY) !== 0,
       isNew: (flags & FLOW_F_NEW) !== 0,
       isFragment: (flags & FLOW_F_FRAGMENT) !== 0,
+      isRelated: (flags & FLOW_F_RELATED) !== 0,
       proxyPort: dv.getUint16(r + 54, true),
       sourceLine: dv.getUint16(r + 56, true),
       sourceFile: dv.getUint8(r + 58),
