@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nativeCandidates } from './binding';
@@ -155,6 +155,19 @@ describe('RingBufReader', () => {
     expect(() => reader.start()).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 
+  it('releases its fds and mappings when stopped', () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const maps = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length;
+    const before = { fds: fds(), maps: maps() };
+    for (let i = 0; i < 40; i++) {
+      const r = new RingBufReader(obj.map('t_events'), { onBatch() {} });
+      if (i % 2) r.start();
+      r.stop();
+    }
+    expect(fds()).toBe(before.fds);
+    expect(maps()).toBeLessThanOrEqual(before.maps + 2);
+  });
+
   it('routes onBatch exceptions to onError', async () => {
     configure(1);
     const errors: unknown[] = [];
@@ -187,15 +200,16 @@ describe('RingBufReader', () => {
       new Promise<string>((done, fail) => {
         execFile(
           process.execPath,
-          [script, mode, testObjectPath(), addon],
+          ['--expose-gc', script, mode, testObjectPath(), addon],
           { timeout: 40_000, encoding: 'utf8' },
           (err, out) => (err ? fail(err) : done(out)),
         );
       });
-    const outs = await Promise.all(['stop', 'unref', 'exit'].map(run));
+    const outs = await Promise.all(['stop', 'unref', 'exit', 'gc'].map(run));
     expect(outs[0]).toContain('ok stop');
     expect(outs[1]).toContain('ok unref');
     expect(outs[2]).toContain('ok exit');
+    expect(outs[3]).toContain('ok gc');
   }, 60_000);
 
   it('measures records/s delivered to a trivial JS consumer', async () => {
