@@ -29,3 +29,7 @@ export type ContractsFitSchemaInputs = [
   Expect<Assignable<Pod, z.input<typeof podSchema>>>,
   Expect<Assignable<Service, z.input<typeof serviceSchema>>>,
 ];
+
+// The check itself bites: a mismatch is a compile error (tsc fails if this stops erroring).
+// @ts-expect-error a NetworkPolicy is not a Service
+export type AssignableRejectsMismatch = Expect<Assignable<z.output<typeof networkPolicySchema>, Service>>;
