@@ -1,9 +1,14 @@
+import { median } from './stats';
 import { runIperf, runRr } from './tools';
 import type { Variant, VariantKey } from './variants';
 
+export type Metric = 'rr' | 'tput';
+
 export interface Samples {
-  rr: Map<VariantKey, number[]>;
-  tput: Map<VariantKey, number[]>;
+  /** every run's raw value, per metric and variant (the baseline runs once per pair) */
+  raw: Record<Metric, Map<VariantKey, number[]>>;
+  /** variant / baseline of each adjacent pair, per metric and variant */
+  pairRatios: Record<Metric, Map<VariantKey, number[]>>;
 }
 
 function push(m: Map<VariantKey, number[]>, k: VariantKey, x: number): void {
@@ -12,29 +17,67 @@ function push(m: Map<VariantKey, number[]>, k: VariantKey, x: number): void {
   m.set(k, list);
 }
 
+export function medianOf(m: Map<VariantKey, number[]>, k: VariantKey): number {
+  return median(m.get(k) ?? []);
+}
+
 /**
- * Runs every variant `reps` times, interleaved: round r starts at variant r (rotation), so slow
- * drift of the machine (the baseline alone varies ±7%) spreads over all variants instead of
- * landing on whichever ran last.
+ * Paired, interleaved runs, many and short rather than few and long: on a shared 2-CPU machine a
+ * burst of other work can starve one run, and a median over many pairs shrugs that off. The baseline alone varies ±7% run to run, and other work on the
+ * machine comes and goes, so each variant run is paired with a baseline run right next to it
+ * (alternating which goes first) and the ratio is taken within the pair; the reported ratio is
+ * the median over rounds. Round r also starts at a different variant (rotation) so slow drift
+ * spreads over all variants.
  */
 export async function measure(
   variants: readonly Variant[],
-  opts: { reps: number; rrSeconds: number; tputSeconds: number; log: (s: string) => void },
+  opts: {
+    rrReps: number;
+    tputReps: number;
+    rrSeconds: number;
+    tputSeconds: number;
+    log: (s: string) => void;
+  },
 ): Promise<Samples> {
-  const samples: Samples = { rr: new Map(), tput: new Map() };
-  const active = variants.filter((v) => !v.skipped);
-  for (let r = 0; r < opts.reps; r++) {
-    const order = [...active.slice(r % active.length), ...active.slice(0, r % active.length)];
-    for (const v of order) {
-      const tps = await runRr(v.client, v.server, opts.rrSeconds);
-      push(samples.rr, v.key, tps);
-      opts.log(`round ${r + 1}/${opts.reps} rr   ${v.key.padEnd(10)} ${tps.toFixed(0)} tx/s`);
-    }
-    for (const v of order.filter((x) => x.tput)) {
-      const bps = await runIperf(v.client, v.server, opts.tputSeconds);
-      push(samples.tput, v.key, bps);
-      opts.log(`round ${r + 1}/${opts.reps} tput ${v.key.padEnd(10)} ${(bps / 1e9).toFixed(2)} Gbit/s`);
+  const s: Samples = {
+    raw: { rr: new Map(), tput: new Map() },
+    pairRatios: { rr: new Map(), tput: new Map() },
+  };
+  const base = variants.find((v) => v.key === 'base');
+  if (!base) throw new Error('no baseline variant');
+  const others = variants.filter((v) => v !== base && !v.skipped);
+  const run = (metric: Metric, v: Variant) =>
+    metric === 'rr'
+      ? runRr(v.client, v.server, opts.rrSeconds)
+      : runIperf(v.client, v.server, opts.tputSeconds);
+  const show = (metric: Metric, x: number) =>
+    metric === 'rr' ? `${x.toFixed(0)} tx/s` : `${(x / 1e9).toFixed(2)} Gbit/s`;
+
+  const rounds = Math.max(opts.rrReps, opts.tputReps);
+  for (let r = 0; r < rounds; r++) {
+    const order = [...others.slice(r % others.length), ...others.slice(0, r % others.length)];
+    for (const metric of ['rr', 'tput'] as const) {
+      if (r >= (metric === 'rr' ? opts.rrReps : opts.tputReps)) continue;
+      for (const [i, v] of order.entries()) {
+        if (metric === 'tput' && !v.tput) continue;
+        let b: number;
+        let x: number;
+        if ((r + i) % 2 === 0) {
+          b = await run(metric, base);
+          x = await run(metric, v);
+        } else {
+          x = await run(metric, v);
+          b = await run(metric, base);
+        }
+        push(s.raw[metric], 'base', b);
+        push(s.raw[metric], v.key, x);
+        push(s.pairRatios[metric], v.key, x / b);
+        opts.log(
+          `round ${r + 1}/${rounds} ${metric.padEnd(4)} ${v.key.padEnd(10)} ${show(metric, x).padStart(14)}` +
+            `  vs base ${show(metric, b).padStart(14)}  = ${(x / b).toFixed(3)}`,
+        );
+      }
     }
   }
-  return samples;
+  return s;
 }

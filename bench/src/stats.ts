@@ -5,10 +5,24 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Half the spread between min and max, relative to the median: a rough noise figure for a few runs. */
+/** Linear-interpolated quantile (q in [0, 1]). */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+/** Half the interquartile range relative to the median: a noise figure that one starved run cannot blow up. */
 export function spread(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
-  return (Math.max(...xs) - Math.min(...xs)) / 2 / median(xs);
+  return (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2 / median(xs);
+}
+
+export function max(xs: readonly number[]): number {
+  return xs.length ? Math.max(...xs) : Number.NaN;
 }
 
 export function ratio(x: number, base: number): number | null {
