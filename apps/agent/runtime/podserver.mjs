@@ -30,15 +30,15 @@ function listenUdp(port) {
   sock.bind(port, '0.0.0.0', () => console.log(`${name}: listening on udp/${port}`));
 }
 
+// Answer TCP and UDP on every declared port whatever its protocol, like the upstream netpol agnhost.
+const ports = new Set();
 for (const spec of specs) {
-  const [portText, proto] = spec.split('/');
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) continue;
-  // Answer TCP and UDP on every declared port whatever its protocol, like the upstream netpol agnhost.
-  if (proto !== 'sctp') {
-    listenTcp(port);
-    listenUdp(port);
-  }
+  const port = Number(spec.split('/')[0]);
+  if (Number.isInteger(port) && port >= 1 && port <= 65535) ports.add(port);
+}
+for (const port of ports) {
+  listenTcp(port);
+  listenUdp(port);
 }
 if (specs.length === 0) console.log(`${name}: no ports declared; idle`);
 // Keep running even with nothing to serve.

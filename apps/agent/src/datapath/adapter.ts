@@ -13,10 +13,25 @@ function ipOf(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-export function toRawFlow(r: FlowRecord, wallOffsetNs: number): RawFlow {
+/** CLOCK_MONOTONIC → wall clock offset, split so no step needs more than 53 bits. */
+export interface WallOffset {
+  ms: number;
+  subMsNs: number;
+}
+
+export function wallOffset(): WallOffset {
+  const ns = monotonicToWallOffsetNs();
+  return { ms: Number(ns / 1_000_000n), subMsNs: Number(ns % 1_000_000n) };
+}
+
+export function toRawFlow(r: FlowRecord, offset: WallOffset): RawFlow {
   const verdict = VERDICT[r.verdict] ?? 'FORWARDED';
+  const monoMs = Math.floor(r.timestampNs / 1e6);
+  const ns = r.timestampNs - monoMs * 1e6 + offset.subMsNs;
+  const carry = Math.floor(ns / 1e6);
   const raw: RawFlow = {
-    timeMs: (r.timestampNs + wallOffsetNs) / 1e6,
+    timeMs: monoMs + offset.ms + carry,
+    timeNanos: ns - carry * 1e6,
     srcIp: ipOf(r.saddr),
     dstIp: ipOf(r.daddr),
     srcPort: r.sport,
@@ -44,9 +59,9 @@ export async function openDatapath(opts: { pinRoot: string; log: Logger }): Prom
     pinRoot: opts.pinRoot,
     adoptedEndpoints: dp.attachedEndpointIds().length,
   });
-  let offsetNs = Number(monotonicToWallOffsetNs());
+  let offset = wallOffset();
   const clockTimer = setInterval(() => {
-    offsetNs = Number(monotonicToWallOffsetNs());
+    offset = wallOffset();
   }, 10_000);
   clockTimer.unref();
   let lossTimer: NodeJS.Timeout | undefined;
@@ -76,7 +91,7 @@ export async function openDatapath(opts: { pinRoot: string; log: Logger }): Prom
       dp.flows(
         (records) => {
           const raws = new Array<RawFlow>(records.length);
-          for (let i = 0; i < records.length; i++) raws[i] = toRawFlow(records[i]!, offsetNs);
+          for (let i = 0; i < records.length; i++) raws[i] = toRawFlow(records[i]!, offset);
           onBatch(raws, 0);
         },
         { onError: (e) => opts.log.error('flow reader error', { error: e as Error }) },

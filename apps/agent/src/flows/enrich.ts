@@ -43,13 +43,10 @@ function side(ctx: EnrichContext, ip: string, identity: number): FlowEndpoint {
   return { identity: identity === 0 ? IDENTITY_WORLD : identity, labels };
 }
 
-function isoWithNanos(ms: number): string {
-  const whole = Math.floor(ms);
-  const iso = new Date(whole).toISOString(); // 2026-01-01T00:00:00.123Z
-  const nanos = Math.round((ms - whole) * 1e6)
-    .toString()
-    .padStart(6, '0');
-  return `${iso.slice(0, -1)}${nanos}Z`;
+/** RFC 3339 with nanoseconds, like Hubble: 2026-01-01T00:00:00.123456789Z */
+function isoWithNanos(ms: number, nanosInMs = 0): string {
+  const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.123Z
+  return `${iso.slice(0, -1)}${String(nanosInMs).padStart(6, '0')}Z`;
 }
 
 export function enrich(ctx: EnrichContext, r: RawFlow): Flow {
@@ -76,7 +73,7 @@ export function enrich(ctx: EnrichContext, r: RawFlow): Flow {
   const summary = `${protoName}${flagText ? ` Flags: ${flagText}` : ''}`;
   const flow: Flow = {
     id: ctx.nextId(),
-    time: isoWithNanos(r.timeMs),
+    time: isoWithNanos(r.timeMs, r.timeNanos),
     verdict: r.verdict,
     IP: { source: r.srcIp, destination: r.dstIp, ipVersion: 'IPv4' },
     source: side(ctx, r.srcIp, r.srcIdentity),

@@ -2,8 +2,9 @@
 // by the adapter over packages/datapath's decoded records (see datapath/adapter.ts).
 
 export interface RawFlow {
-  /** wall-clock time of the event, ms since the epoch (fractional part keeps sub-ms precision) */
+  /** wall-clock time of the event: whole ms since the epoch, plus ns within that ms (0..999999) */
   timeMs: number;
+  timeNanos?: number;
   srcIp: string;
   dstIp: string;
   srcPort: number;

@@ -1,0 +1,125 @@
+import { TRPCError } from '@trpc/server';
+import { describe, expect, it } from 'vitest';
+import type { Flow } from './flow';
+import type { FlowBatch } from './flowsRouter';
+import { appRouter } from './router';
+import type { AgentService, Role } from './service';
+import { testFlow } from './testFlows';
+
+// The router's own behaviour (roles, subscription buffering and resume) against an in-memory
+// AgentService; the agent's real implementation is tested in apps/agent.
+
+function fakeAgent() {
+  const stored: Flow[] = [];
+  const listeners = new Set<(b: readonly Flow[]) => void>();
+  const calls: string[] = [];
+  const agent = {
+    flows: {
+      list: () => stored,
+      after: (id: number) => ({ flows: stored.filter((f) => f.id > id), missed: 0 }),
+      listen: (l: (b: readonly Flow[]) => void) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    },
+    apply: async () => {
+      calls.push('apply');
+      return { ok: true as const, revision: 1, objects: [] };
+    },
+    identities: () => [],
+  } as unknown as AgentService;
+  const emit = (flows: Flow[]) => {
+    stored.push(...flows);
+    for (const l of listeners) l(flows);
+  };
+  return { agent, emit, calls, listeners };
+}
+
+const caller = (agent: AgentService, role: Role | null) => appRouter.createCaller({ agent, role });
+
+function unwrap(value: unknown): FlowBatch {
+  // tracked() values travel as [id, data, symbol] envelopes
+  return (Array.isArray(value) ? value[1] : value) as FlowBatch;
+}
+
+describe('auth', () => {
+  it('no token: every procedure is refused with UNAUTHORIZED', async () => {
+    const { agent } = fakeAgent();
+    await expect(caller(agent, null).identities.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('read-only token: reads work, changes are FORBIDDEN and never reach the agent', async () => {
+    const { agent, calls } = fakeAgent();
+    await expect(caller(agent, 'read-only').identities.list()).resolves.toEqual([]);
+    const err = await caller(agent, 'read-only')
+      .objects.upsert({ sources: [{ file: 'a.yaml', text: '' }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCError);
+    expect((err as TRPCError).code).toBe('FORBIDDEN');
+    expect(calls).toEqual([]);
+  });
+
+  it('admin token: changes go through', async () => {
+    const { agent, calls } = fakeAgent();
+    await caller(agent, 'admin').objects.upsert({ sources: [{ file: 'a.yaml', text: 'x: 1' }] });
+    expect(calls).toEqual(['apply']);
+  });
+});
+
+describe('flows.subscribe', () => {
+  it('a slow consumer gets the newest flows and a count of the ones it missed; memory stays bounded', async () => {
+    const { agent, emit, listeners } = fakeAgent();
+    const ac = new AbortController();
+    const it = (
+      await caller(agent, 'read-only').flows.subscribe(
+        { queueSize: 100, maxBatch: 1000 },
+        { signal: ac.signal },
+      )
+    )[Symbol.asyncIterator]();
+    const first = it.next(); // starts the generator, which registers its listener
+    await new Promise((r) => setTimeout(r, 10));
+    expect(listeners.size).toBe(1);
+    let id = 0;
+    for (let i = 0; i < 50; i++) emit(Array.from({ length: 100 }, () => testFlow(++id)));
+    const batch = unwrap((await first).value);
+    expect(batch.flows.length).toBeLessThanOrEqual(100);
+    expect(batch.flows.length + batch.missed).toBe(5000);
+    expect(batch.flows.at(-1)?.id).toBe(5000);
+    ac.abort();
+    await it.return?.();
+    expect(listeners.size).toBe(0);
+  });
+
+  it('resumes after the last tracked id: replays stored flows, then continues live without duplicates', async () => {
+    const { agent, emit } = fakeAgent();
+    emit([testFlow(1), testFlow(2), testFlow(3)]);
+    const ac = new AbortController();
+    const it = (
+      await caller(agent, 'read-only').flows.subscribe({ lastEventId: '1' }, { signal: ac.signal })
+    )[Symbol.asyncIterator]();
+    const replay = unwrap((await it.next()).value);
+    expect(replay.flows.map((f) => f.id)).toEqual([2, 3]);
+    const live = it.next();
+    emit([testFlow(4)]);
+    expect(unwrap((await live).value).flows.map((f) => f.id)).toEqual([4]);
+    ac.abort();
+    await it.return?.();
+  });
+
+  it('applies the observe filter before buffering', async () => {
+    const { agent, emit } = fakeAgent();
+    const ac = new AbortController();
+    const it = (
+      await caller(agent, 'read-only').flows.subscribe(
+        { filter: { verdict: ['DROPPED'] } },
+        { signal: ac.signal },
+      )
+    )[Symbol.asyncIterator]();
+    const next = it.next();
+    await new Promise((r) => setTimeout(r, 10));
+    emit([testFlow(1), testFlow(2, { verdict: 'DROPPED' }), testFlow(3)]);
+    expect(unwrap((await next).value).flows.map((f) => f.id)).toEqual([2]);
+    ac.abort();
+    await it.return?.();
+  });
+});
