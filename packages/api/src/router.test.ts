@@ -37,6 +37,15 @@ function fakeAgent() {
 
 const caller = (agent: AgentService, role: Role | null) => appRouter.createCaller({ agent, role });
 
+/** createCaller passes the abort signal through at run time; its public type omits the option. */
+async function subscribe(agent: AgentService, input: object, signal: AbortSignal): Promise<AsyncIterator<unknown>> {
+  const call = caller(agent, 'read-only').flows.subscribe as unknown as (
+    i: object,
+    o: { signal: AbortSignal },
+  ) => Promise<AsyncIterable<unknown>>;
+  return (await call(input, { signal }))[Symbol.asyncIterator]();
+}
+
 function unwrap(value: unknown): FlowBatch {
   // tracked() values travel as [id, data, symbol] envelopes
   return (Array.isArray(value) ? value[1] : value) as FlowBatch;
@@ -70,12 +79,7 @@ describe('flows.subscribe', () => {
   it('a slow consumer gets the newest flows and a count of the ones it missed; memory stays bounded', async () => {
     const { agent, emit, listeners } = fakeAgent();
     const ac = new AbortController();
-    const it = (
-      await caller(agent, 'read-only').flows.subscribe(
-        { queueSize: 100, maxBatch: 1000 },
-        { signal: ac.signal },
-      )
-    )[Symbol.asyncIterator]();
+    const it = await subscribe(agent, { queueSize: 100, maxBatch: 1000 }, ac.signal);
     const first = it.next(); // starts the generator, which registers its listener
     await new Promise((r) => setTimeout(r, 10));
     expect(listeners.size).toBe(1);
@@ -94,9 +98,7 @@ describe('flows.subscribe', () => {
     const { agent, emit } = fakeAgent();
     emit([testFlow(1), testFlow(2), testFlow(3)]);
     const ac = new AbortController();
-    const it = (
-      await caller(agent, 'read-only').flows.subscribe({ lastEventId: '1' }, { signal: ac.signal })
-    )[Symbol.asyncIterator]();
+    const it = await subscribe(agent, { lastEventId: '1' }, ac.signal);
     const replay = unwrap((await it.next()).value);
     expect(replay.flows.map((f) => f.id)).toEqual([2, 3]);
     const live = it.next();
@@ -109,12 +111,7 @@ describe('flows.subscribe', () => {
   it('applies the observe filter before buffering', async () => {
     const { agent, emit } = fakeAgent();
     const ac = new AbortController();
-    const it = (
-      await caller(agent, 'read-only').flows.subscribe(
-        { filter: { verdict: ['DROPPED'] } },
-        { signal: ac.signal },
-      )
-    )[Symbol.asyncIterator]();
+    const it = await subscribe(agent, { filter: { verdict: ['DROPPED'] } }, ac.signal);
     const next = it.next();
     await new Promise((r) => setTimeout(r, 10));
     emit([testFlow(1), testFlow(2, { verdict: 'DROPPED' }), testFlow(3)]);
