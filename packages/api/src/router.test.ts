@@ -38,7 +38,11 @@ function fakeAgent() {
 const caller = (agent: AgentService, role: Role | null) => appRouter.createCaller({ agent, role });
 
 /** createCaller passes the abort signal through at run time; its public type omits the option. */
-async function subscribe(agent: AgentService, input: object, signal: AbortSignal): Promise<AsyncIterator<unknown>> {
+async function subscribe(
+  agent: AgentService,
+  input: object,
+  signal: AbortSignal,
+): Promise<AsyncIterator<unknown>> {
   const call = caller(agent, 'read-only').flows.subscribe as unknown as (
     i: object,
     o: { signal: AbortSignal },
