@@ -13,8 +13,12 @@ export class FlowBuffer {
   private lastIdByNode = new Map<string, number>();
   /** flows pushed out by the cap since creation */
   evicted = 0;
+  /** flows accepted since creation; the newest kept flow has sequence number accepted - 1 */
+  accepted = 0;
   /** bumps on every change; cheap to compare in React */
   version = 0;
+  /** bumps when the buffer is cleared (sequence numbers restart) */
+  generation = 0;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity <= 0)
@@ -43,6 +47,7 @@ export class FlowBuffer {
       }
       accepted++;
     }
+    this.accepted += accepted;
     if (accepted > 0) this.version++;
     return accepted;
   }
@@ -51,6 +56,15 @@ export class FlowBuffer {
   at(i: number): Flow | undefined {
     if (i < 0 || i >= this.count) return undefined;
     return this.ring[(this.head + i) % this.capacity];
+  }
+
+  /** Sequence number of the oldest flow kept (sequence numbers count every accepted flow). */
+  get oldestSeq(): number {
+    return this.accepted - this.count;
+  }
+
+  atSeq(seq: number): Flow | undefined {
+    return this.at(seq - this.oldestSeq);
   }
 
   /** The last id seen per node: what a resumed subscription asks to continue from. */
@@ -77,6 +91,10 @@ export class FlowBuffer {
     this.ring = new Array(this.capacity);
     this.head = 0;
     this.count = 0;
+    this.accepted = 0;
+    this.evicted = 0;
+    this.lastIdByNode.clear();
+    this.generation++;
     this.version++;
   }
 }

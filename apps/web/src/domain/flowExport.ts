@@ -60,7 +60,7 @@ export function flowToCsvRow(f: Flow): string {
 }
 
 export function flowsToCsv(flows: readonly Flow[]): string {
-  return [CSV_COLUMNS.join(','), ...flows.map(flowToCsvRow)].join('\r\n') + '\r\n';
+  return `${[CSV_COLUMNS.join(','), ...flows.map(flowToCsvRow)].join('\r\n')}\r\n`;
 }
 
 export function flowsToJson(flows: readonly Flow[]): string {

@@ -1,0 +1,5 @@
+import { FlowsTable } from '../../../components/FlowsTable';
+
+export default function FlowsPage() {
+  return <FlowsTable />;
+}

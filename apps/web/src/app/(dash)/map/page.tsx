@@ -1,0 +1,5 @@
+import { ServiceMapView } from '../../../components/ServiceMapView';
+
+export default function MapPage() {
+  return <ServiceMapView />;
+}

@@ -1,0 +1,5 @@
+import { PoliciesView } from '../../../components/PoliciesView';
+
+export default function PoliciesPage() {
+  return <PoliciesView />;
+}

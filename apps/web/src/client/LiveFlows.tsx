@@ -1,0 +1,47 @@
+'use client';
+
+import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import { LiveFlowStore } from './liveFlowStore';
+import { useTRPCClient } from './trpc';
+
+const StoreContext = createContext<LiveFlowStore | null>(null);
+
+/** How many stored flows each agent replays when the dashboard connects. */
+const REPLAY = 5_000;
+
+export function LiveFlowsProvider({ children }: { children: ReactNode }) {
+  const client = useTRPCClient();
+  const [store] = useState(() => new LiveFlowStore());
+  useEffect(() => {
+    const sub = client.flows.live.subscribe(
+      { replay: REPLAY },
+      {
+        onStarted: () => store.setConnection('live'),
+        onData: (event) => {
+          store.setConnection('live');
+          store.addBatch(event.data.flows, event.data.missed);
+        },
+        onError: (err) => store.setConnection('error', err.message),
+        onConnectionStateChange: (state) => {
+          if (state.state === 'connecting') store.setConnection('reconnecting', state.error?.message);
+          else if (state.state === 'pending') store.setConnection('live');
+        },
+      },
+    );
+    return () => sub.unsubscribe();
+  }, [client, store]);
+  return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
+}
+
+export function useLiveFlowStore(): LiveFlowStore {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useLiveFlowStore outside LiveFlowsProvider');
+  return store;
+}
+
+/** Re-renders the caller when flows arrive (at most once per animation frame). */
+export function useLiveFlows(): { store: LiveFlowStore; tick: number } {
+  const store = useLiveFlowStore();
+  const tick = useSyncExternalStore(store.subscribe, store.getSnapshot, () => 0);
+  return { store, tick };
+}

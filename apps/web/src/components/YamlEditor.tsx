@@ -1,0 +1,110 @@
+'use client';
+
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { yaml } from '@codemirror/lang-yaml';
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  indentOnInput,
+  syntaxHighlighting,
+} from '@codemirror/language';
+import { type Diagnostic, forceLinting, linter, lintGutter } from '@codemirror/lint';
+import { EditorState } from '@codemirror/state';
+import { EditorView, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
+import { useEffect, useImperativeHandle, useRef } from 'react';
+import type { Problem } from '../domain/policyCheck';
+
+export interface YamlEditorHandle {
+  /** moves the cursor to an offset and scrolls it into view */
+  reveal(from: number, to?: number): void;
+}
+
+interface Props {
+  value: string;
+  onChange: (text: string) => void;
+  /** problems of the current text; shown inline and in the gutter */
+  check: (text: string) => Problem[];
+  readOnly?: boolean;
+  ref?: React.Ref<YamlEditorHandle>;
+}
+
+const theme = EditorView.theme({
+  '&': { height: '100%', fontSize: '13px' },
+  '.cm-scroller': { fontFamily: 'var(--mono)' },
+  '.cm-gutters': { background: 'var(--panel-2)', color: 'var(--muted)', border: 'none' },
+  '.cm-activeLine': { background: 'var(--accent-soft)' },
+  '.cm-content': { caretColor: 'var(--text)' },
+});
+
+/** CodeMirror 6 with YAML highlighting and the policy parser's errors underlined where they are. */
+export function YamlEditor({ value, onChange, check, readOnly = false, ref }: Props) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const latest = useRef({ onChange, check });
+  latest.current = { onChange, check };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once; value syncs below
+  useEffect(() => {
+    if (!host.current) return;
+    const lint = linter(
+      (v): Diagnostic[] =>
+        latest.current.check(v.state.doc.toString()).map((p) => ({
+          from: Math.min(p.from, v.state.doc.length),
+          to: Math.min(p.to, v.state.doc.length),
+          severity: p.severity,
+          message: p.path ? `${p.path}: ${p.message}` : p.message,
+        })),
+      { delay: 250 },
+    );
+    const v = new EditorView({
+      parent: host.current,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          lineNumbers(),
+          history(),
+          indentOnInput(),
+          bracketMatching(),
+          highlightActiveLine(),
+          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          yaml(),
+          lintGutter(),
+          lint,
+          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          EditorState.readOnly.of(readOnly),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) latest.current.onChange(u.state.doc.toString());
+          }),
+          theme,
+        ],
+      }),
+    });
+    view.current = v;
+    forceLinting(v);
+    return () => v.destroy();
+  }, [readOnly]);
+
+  // Outside changes (a preset, a loaded policy) replace the document.
+  useEffect(() => {
+    const v = view.current;
+    if (v && v.state.doc.toString() !== value) {
+      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+      forceLinting(v);
+    }
+  }, [value]);
+
+  useImperativeHandle(ref, () => ({
+    reveal(from: number, to = from) {
+      const v = view.current;
+      if (!v) return;
+      const len = v.state.doc.length;
+      v.dispatch({
+        selection: { anchor: Math.min(from, len), head: Math.min(to, len) },
+        effects: EditorView.scrollIntoView(Math.min(from, len), { y: 'center' }),
+      });
+      v.focus();
+    },
+  }));
+
+  return <div ref={host} className="editor-host" data-testid="yaml-editor" />;
+}

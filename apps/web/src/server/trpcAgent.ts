@@ -1,0 +1,157 @@
+import type { Flow } from '@membrane/api';
+import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import {
+  type AgentApi,
+  AgentError,
+  type ApplyResult,
+  type EndpointSummary,
+  type FlowBatch,
+  type PolicySummary,
+  type Role,
+  toAgentError,
+} from './agentApi';
+import { FetchEventSource } from './fetchEventSource';
+
+// AgentApi over the agent's tRPC endpoint (`<url>/trpc`). The client is untyped on purpose: the
+// relay's types are AgentApi's, and the shapes are checked where they are used, so the dashboard
+// keeps building while the agent's router evolves.
+
+const RECONNECT_MS = 1_000;
+/** batches held for a slow relay consumer before the oldest are dropped (and counted) */
+const MAX_QUEUED_BATCHES = 256;
+
+export function createTrpcAgent(url: string, token: string): AgentApi {
+  const headers = { authorization: `Bearer ${token}` };
+  const client = createTRPCUntypedClient({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({
+          url: `${url}/trpc`,
+          EventSource: FetchEventSource,
+          eventSourceOptions: { headers },
+        }),
+        false: httpLink({ url: `${url}/trpc`, headers }),
+      }),
+    ],
+  });
+
+  const call = async <T>(kind: 'query' | 'mutation', path: string, input?: unknown): Promise<T> => {
+    try {
+      return (await client[kind](path, input)) as T;
+    } catch (err) {
+      throw toAgentError(err, url);
+    }
+  };
+
+  async function whoami(): Promise<Role> {
+    try {
+      const r = await call<{ role: Role }>('query', 'whoami');
+      return r.role;
+    } catch (err) {
+      if (!(err instanceof AgentError) || err.code !== 'NOT_FOUND') throw err;
+    }
+    // Older agents lack `whoami`: an admin-only mutation with an input that cannot pass validation
+    // tells the roles apart (read-only → FORBIDDEN before validation; admin → BAD_REQUEST) and
+    // changes nothing.
+    try {
+      await call('mutation', 'policies.delete', {});
+      return 'admin';
+    } catch (err) {
+      if (err instanceof AgentError && err.code === 'FORBIDDEN') return 'read-only';
+      if (err instanceof AgentError && err.code === 'BAD_REQUEST') return 'admin';
+      throw err;
+    }
+  }
+
+  async function* subscribeOnce(
+    afterId: number | undefined,
+    signal: AbortSignal,
+    onId: (id: number) => void,
+  ) {
+    const queue: FlowBatch[] = [];
+    let missed = 0;
+    let done = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const sub = client.subscription('flows.subscribe', afterId === undefined ? {} : { afterId }, {
+      onData(value: unknown) {
+        const v = value as { id?: string; data?: FlowBatch } | FlowBatch;
+        const batch = 'flows' in v ? v : v.data;
+        if (!batch) return;
+        if (queue.length >= MAX_QUEUED_BATCHES) missed += queue.shift()!.flows.length;
+        queue.push(batch);
+        notify();
+      },
+      onError(err: unknown) {
+        failure = err;
+        done = true;
+        notify();
+      },
+      onComplete() {
+        done = true;
+        notify();
+      },
+    });
+    const onAbort = () => notify();
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        const next = queue.shift();
+        if (next) {
+          const last = next.flows.at(-1);
+          if (last) onId(last.id);
+          yield { flows: next.flows, missed: next.missed + missed };
+          missed = 0;
+          continue;
+        }
+        if (done) break;
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+      }
+      if (failure && !signal.aborted) throw toAgentError(failure, url);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      sub.unsubscribe();
+    }
+  }
+
+  async function* liveFlows(afterId: number | undefined, signal: AbortSignal): AsyncGenerator<FlowBatch> {
+    let last = afterId;
+    while (!signal.aborted) {
+      try {
+        yield* subscribeOnce(last, signal, (id) => {
+          last = id;
+        });
+      } catch (err) {
+        const e = toAgentError(err, url);
+        if (e.code === 'UNAUTHORIZED' || e.code === 'FORBIDDEN') throw e;
+      }
+      if (signal.aborted) break;
+      // The stream ended or failed: resume after the last flow seen, so nothing is shown twice.
+      await new Promise((r) => setTimeout(r, RECONNECT_MS));
+    }
+  }
+
+  return {
+    url,
+    whoami,
+    status: () => call('query', 'status'),
+    recentFlows: async (last) => {
+      const r = await call<Flow[] | { flows: Flow[] }>('query', 'flows.list', { last });
+      return Array.isArray(r) ? r : r.flows;
+    },
+    liveFlows,
+    endpoints: () => call<EndpointSummary[]>('query', 'endpoints.list', {}),
+    policies: () => call<PolicySummary[]>('query', 'policies.list', {}),
+    getPolicy: (ref) => call('query', 'policies.get', ref),
+    validate: (file, text) => call('query', 'policies.validate', { sources: [{ file, text }] }),
+    apply: (file, text) => call<ApplyResult>('mutation', 'policies.upsert', { sources: [{ file, text }] }),
+    deletePolicy: (ref) => call<ApplyResult>('mutation', 'policies.delete', ref),
+  };
+}
