@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,7 @@ static uint32_t ring_drain(reader *r, batch *b) {
     uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
     if (len & RB_BUSY) break; /* reserved but not yet committed: stop here, keep order */
     uint32_t rec_len = len & ~(RB_BUSY | RB_DISCARD);
+    if (rec_len > r->ring_size - RB_HDR) break; /* never trust a length past the mapping */
     if (!(len & RB_DISCARD)) {
       size_t padded = ((size_t)rec_len + 7) & ~(size_t)7;
       if (n > 0 && b->len + RB_HDR + padded > r->max_bytes) break;
@@ -173,7 +175,11 @@ static void *reader_main(void *arg) {
       continue;
     }
     pool_give(r, b);
-    if (ring_has_data(r)) continue; /* a record was still being committed: look again */
+    if (ring_has_data(r)) {
+      /* The oldest record is still being committed (microseconds at most): look again soon. */
+      sched_yield();
+      continue;
+    }
     /* Empty: wait for a kernel wake-up, or a timeout for producers that never wake us. The
      * timeout grows while idle, bounded by idle_ms. */
     uint32_t wait = r->poll_ms ? r->poll_ms : 1;
