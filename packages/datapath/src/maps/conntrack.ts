@@ -2,7 +2,7 @@
 import type { Direction } from '@membrane/policy';
 import { dirName, dirNumber } from './constants';
 import { formatIpv4, parseIpv4 } from './ipv4';
-import type { RawMap, StructLayout } from './rawMap';
+import { type RawMap, type StructLayout, snapshot } from './rawMap';
 
 export const CT_KEY_LAYOUT = {
   size: 16,
@@ -124,12 +124,7 @@ export class ConntrackMap {
   }
 
   list(): { key: CtKey; entry: CtEntry }[] {
-    const out: { key: CtKey; entry: CtEntry }[] = [];
-    for (const k of [...this.raw.keys()]) {
-      const v = this.raw.lookup(k);
-      if (v) out.push({ key: decodeCtKey(k), entry: decodeCtEntry(v) });
-    }
-    return out;
+    return snapshot(this.raw).map(([k, v]) => ({ key: decodeCtKey(k), entry: decodeCtEntry(v) }));
   }
 
   /** live (not expired) entries */
@@ -140,9 +135,8 @@ export class ConntrackMap {
   /** Delete entries matching a predicate; returns how many went. */
   deleteWhere(pred: (key: CtKey, entry: CtEntry) => boolean): number {
     let n = 0;
-    for (const k of [...this.raw.keys()]) {
-      const v = this.raw.lookup(k);
-      if (v && pred(decodeCtKey(k), decodeCtEntry(v)) && this.raw.delete(k)) n++;
+    for (const [k, v] of snapshot(this.raw)) {
+      if (pred(decodeCtKey(k), decodeCtEntry(v)) && this.raw.delete(Buffer.from(k))) n++;
     }
     return n;
   }

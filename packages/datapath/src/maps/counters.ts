@@ -3,7 +3,7 @@
 import type { Direction } from '@membrane/policy';
 import { dropReasonName } from '../flows/dropReasons';
 import { DIR_EGRESS, DIR_INGRESS, DROP_REASON_MAX, dirName, VERDICT_MAX } from './constants';
-import type { RawMap, StructLayout } from './rawMap';
+import { type RawMap, type StructLayout, snapshot } from './rawMap';
 
 export const COUNTER_LAYOUT = {
   size: 16,
@@ -61,23 +61,22 @@ export class Counters {
   /** every non-zero (direction, verdict, reason) row */
   read(): CounterRow[] {
     const rows: CounterRow[] = [];
-    for (const dir of [DIR_INGRESS, DIR_EGRESS]) {
-      for (let verdict = 1; verdict < VERDICT_MAX; verdict++) {
-        for (let reason = 0; reason < DROP_REASON_MAX; reason++) {
-          const v = this.raw.lookup(indexKey(counterIndex(dir, verdict, reason)));
-          if (!v) continue;
-          const packets = sumPerCpu(v, COUNTER_LAYOUT.size, 0);
-          if (!packets) continue;
-          rows.push({
-            direction: dirName(dir),
-            verdict: VERDICT_NAMES[verdict] ?? 'NONE',
-            reason,
-            reasonName: dropReasonName(reason),
-            packets,
-            bytes: sumPerCpu(v, COUNTER_LAYOUT.size, 8),
-          });
-        }
-      }
+    for (const [k, v] of snapshot(this.raw)) {
+      const index = k.readUInt32LE(0);
+      const reason = index % DROP_REASON_MAX;
+      const verdict = Math.floor(index / DROP_REASON_MAX) % VERDICT_MAX;
+      const dir = Math.floor(index / (DROP_REASON_MAX * VERDICT_MAX));
+      if (verdict === 0 || (dir !== DIR_INGRESS && dir !== DIR_EGRESS)) continue;
+      const packets = sumPerCpu(v, COUNTER_LAYOUT.size, 0);
+      if (!packets) continue;
+      rows.push({
+        direction: dirName(dir),
+        verdict: VERDICT_NAMES[verdict] ?? 'NONE',
+        reason,
+        reasonName: dropReasonName(reason),
+        packets,
+        bytes: sumPerCpu(v, COUNTER_LAYOUT.size, 8),
+      });
     }
     return rows;
   }

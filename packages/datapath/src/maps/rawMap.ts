@@ -7,6 +7,19 @@ export interface RawMap {
   delete(key: Buffer): boolean;
   /** every key currently in the map (callers copy it before deleting while iterating) */
   keys(): Iterable<Buffer>;
+  /** a snapshot of every entry, in batches where the map type allows (optional) */
+  entries?(): Array<[Buffer, Buffer]>;
+}
+
+/** Every [key, value] of a map: one batched read when available, else key by key. */
+export function snapshot(raw: RawMap): Array<[Buffer, Buffer]> {
+  if (raw.entries) return raw.entries();
+  const out: Array<[Buffer, Buffer]> = [];
+  for (const k of [...raw.keys()]) {
+    const v = raw.lookup(k);
+    if (v) out.push([k, v]);
+  }
+  return out;
 }
 
 /** A field of a C struct as [byte offset, byte size]; layout.test.ts compares these with C. */
