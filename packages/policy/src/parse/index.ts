@@ -13,3 +13,4 @@ export {
   type ParseResult,
   parseDocuments,
 } from './parseDocuments';
+export { type ObjectValidation, type ValidObject, validateObject } from './validateObject';

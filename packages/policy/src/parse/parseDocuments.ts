@@ -2,19 +2,12 @@
 // Never throws: anything unexpected inside becomes an error on the document it happened in.
 
 import { type Alias, type Document, LineCounter, parseAllDocuments, type Tags, visit } from 'yaml';
-import {
-  isSupportedKind,
-  KIND_INFO,
-  type KindMap,
-  SUPPORTED_KINDS,
-  type SupportedKind,
-} from '../schema/kinds';
+import type { KindMap, SupportedKind } from '../schema/kinds';
 import { formatPath, type PathSegment, type PolicyError, type SourceRange } from './errors';
 import { locateRange, type Target, toSourceRange } from './locate';
-import { issueMessage, unknownFieldMessage } from './messages';
+import { unknownFieldMessage } from './messages';
 import { excessiveNestingAt, MAX_NESTING } from './nesting';
-import { knownKeysAt } from './schemaKeys';
-import { policyWarnings } from './warnings';
+import { dropNullFields, validateRaw } from './validateObject';
 
 export interface ParseOptions {
   /** Used in every error position; defaults to "input.yaml". */
@@ -230,71 +223,13 @@ function parseList(ctx: DocumentContext, raw: Record<string, unknown>): void {
 }
 
 function parseObject(ctx: DocumentContext, raw: unknown, prefix: PathSegment[]): void {
-  if (!isRecord(raw)) {
-    ctx.report(prefix, 'expected a Kubernetes object: a map with apiVersion, kind, metadata and spec');
-    return;
+  const { valid, findings } = validateRaw(raw);
+  for (const finding of findings) {
+    ctx.report([...prefix, ...finding.path], finding.message, finding.target, finding.severity);
   }
-  const kind = raw.kind;
-  if (!isSupportedKind(kind)) {
-    const message =
-      kind === undefined
-        ? `is required (one of ${SUPPORTED_KINDS.join(', ')})`
-        : `${JSON.stringify(kind)} is not a supported kind; expected one of ${SUPPORTED_KINDS.join(', ')}`;
-    ctx.report([...prefix, 'kind'], message);
-    return;
-  }
-  const info = KIND_INFO[kind];
-  const parsed = info.schema.safeParse(raw, { error: issueMessage });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
-      if (issue.code === 'unrecognized_keys') {
-        const known = knownKeysAt(info.schema, path);
-        for (const key of issue.keys)
-          ctx.report([...prefix, ...path, key], unknownFieldMessage(key, path, known), 'key');
-      } else {
-        const params = 'params' in issue ? (issue.params as { at?: string } | undefined) : undefined;
-        const target = params?.at === 'key' ? 'key' : 'value';
-        ctx.report([...prefix, ...path], issue.message, target);
-      }
-    }
-    return;
-  }
-  const object = parsed.data as KindMap[typeof kind];
-  applyNamespaceScope(object.metadata, info.namespaced);
-  for (const warning of policyWarnings(kind, object)) {
-    ctx.report([...prefix, ...warning.path], warning.message, 'value', 'warning');
-  }
+  if (!valid) return;
   const source: ObjectSource = { ...ctx.range(prefix), document: ctx.index, path: formatPath(prefix) };
-  ctx.result.objects.push({ kind, object, source } as ParsedObject);
-}
-
-/**
- * Namespaced kinds without a namespace land in "default" (kubectl's default context namespace);
- * cluster-scoped kinds drop a namespace, as the API server does.
- */
-function applyNamespaceScope(metadata: { namespace?: string }, namespaced: boolean): void {
-  if (namespaced) metadata.namespace ??= 'default';
-  else delete metadata.namespace;
-}
-
-/**
- * `field: null` (or `field:` with no value) means "not set" in Kubernetes' JSON decoding; list
- * items that are null stay null and are reported by the schema.
- */
-function dropNullFields(value: unknown, seen = new WeakSet<object>()): unknown {
-  if (typeof value !== 'object' || value === null || seen.has(value)) return value;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    for (const item of value) dropNullFields(item, seen);
-    return value;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (record[key] === null) delete record[key];
-    else dropNullFields(record[key], seen);
-  }
-  return value;
+  ctx.result.objects.push({ ...valid, source } as ParsedObject);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
