@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -206,11 +208,80 @@ static napi_value prog_fd_by_id(napi_env env, napi_callback_info info) {
   return make_i64(env, fd);
 }
 
+/* BPF_PROG_QUERY's attr as kernels >= 6.6 define it (tcx adds link ids and a revision); Debian's
+ * headers predate those fields, so the layout is spelled out here. */
+struct query_attr {
+  uint32_t target_ifindex;
+  uint32_t attach_type;
+  uint32_t query_flags;
+  uint32_t attach_flags;
+  uint64_t prog_ids;
+  uint32_t count;
+  uint32_t pad;
+  uint64_t prog_attach_flags;
+  uint64_t link_ids;
+  uint64_t link_attach_flags;
+  uint64_t revision;
+} __attribute__((aligned(8)));
+
+#define QUERY_MAX 64
+
+/* tcxQuery(ifindex, dir) -> { progIds, linkIds, revision }: what is attached, in order. */
+static napi_value tcx_query(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  uint32_t ifindex;
+  if (!get_ifindex(env, argv[0], &ifindex)) return NULL;
+  int dir = get_direction(env, argv[1]);
+  if (dir < 0) return NULL;
+  uint32_t progs[QUERY_MAX] = {0}, links[QUERY_MAX] = {0};
+  union bpf_attr raw;
+  memset(&raw, 0, sizeof(raw));
+  struct query_attr *q = (struct query_attr *)&raw;
+  _Static_assert(sizeof(struct query_attr) <= sizeof(union bpf_attr), "attr too small");
+  q->target_ifindex = ifindex;
+  q->attach_type = dir ? ATTACH_TCX_EGRESS : ATTACH_TCX_INGRESS;
+  q->prog_ids = (uint64_t)(uintptr_t)progs;
+  q->link_ids = (uint64_t)(uintptr_t)links;
+  q->count = QUERY_MAX;
+  if (syscall(__NR_bpf, BPF_PROG_QUERY, &raw, sizeof(raw)) != 0)
+    return throw_errno(env, errno, "bpf_prog_query", "tcx %s on ifindex %u", dir ? "egress" : "ingress", ifindex);
+  uint32_t n = q->count < QUERY_MAX ? q->count : QUERY_MAX;
+  napi_value o, p, l;
+  if (napi_create_object(env, &o) != napi_ok || napi_create_array_with_length(env, n, &p) != napi_ok ||
+      napi_create_array_with_length(env, n, &l) != napi_ok)
+    return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_set_element(env, p, i, make_u32(env, progs[i]));
+    napi_set_element(env, l, i, make_u32(env, links[i]));
+  }
+  set_prop(env, o, "progIds", p);
+  set_prop(env, o, "linkIds", l);
+  set_prop(env, o, "revision", make_i64(env, (int64_t)q->revision));
+  set_prop(env, o, "count", make_u32(env, q->count));
+  return o;
+}
+
+/* ifIndex(name) -> ifindex in the caller's network namespace; ENODEV when there is none. */
+static napi_value if_index(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  char *name = get_string(env, argv[0], "ifname");
+  if (!name) return NULL;
+  if (strlen(name) >= IF_NAMESIZE) {
+    free(name);
+    return throw_errno(env, ENODEV, "if_nametoindex", "interface name too long");
+  }
+  unsigned idx = if_nametoindex(name);
+  napi_value r = idx ? make_u32(env, idx) : throw_errno(env, errno == ENXIO ? ENODEV : errno, "if_nametoindex", "%s", name);
+  free(name);
+  return r;
+}
+
 bool init_links(napi_env env, napi_value exports) {
   return register_fn(env, exports, "attachTcx", attach_tcx) && register_fn(env, exports, "tcxSupported", tcx_supported) &&
          register_fn(env, exports, "attachClsact", attach_clsact) &&
          register_fn(env, exports, "detachClsact", detach_clsact) &&
          register_fn(env, exports, "linkUpdate", link_update) && register_fn(env, exports, "linkDetach", link_detach) &&
          register_fn(env, exports, "linkInfo", link_info) && register_fn(env, exports, "progInfo", prog_info) &&
-         register_fn(env, exports, "progFdById", prog_fd_by_id);
+         register_fn(env, exports, "progFdById", prog_fd_by_id) && register_fn(env, exports, "tcxQuery", tcx_query) &&
+         register_fn(env, exports, "ifIndex", if_index);
 }

@@ -81,6 +81,15 @@ export interface LinkInfo {
   direction?: Direction;
 }
 
+export interface TcxQuery {
+  /** programs attached to the hook, in run order */
+  progIds: number[];
+  linkIds: number[];
+  /** bumped by the kernel on every change of the hook */
+  revision: number;
+  count: number;
+}
+
 export interface ProgInfo {
   id: number;
   type: number;
@@ -152,6 +161,8 @@ export interface NativeBinding {
   linkInfo(linkFd: number): LinkInfo;
   progInfo(progFd: number): ProgInfo;
   progFdById(id: number): number;
+  tcxQuery(ifindex: number, dir: Direction): TcxQuery;
+  ifIndex(ifname: string): number;
 
   progTestRun(progFd: number, packet: Uint8Array, repeat?: number): TestRunResult;
   progTestRunAsync(progFd: number, packet: Uint8Array, repeat?: number): Promise<TestRunResult>;

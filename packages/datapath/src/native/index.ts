@@ -9,6 +9,7 @@ export type {
   ProgInfo,
   ProgramDesc,
   RingBufStats,
+  TcxQuery,
   TestRunResult,
 } from './binding';
 export { native, nativeCandidates } from './binding';
@@ -20,7 +21,9 @@ export {
   type ClsactOptions,
   detachClsact,
   detachTc,
+  ifIndex,
   type TcAttachment,
+  tcxQuery,
   tcxSupported,
 } from './link';
 export { BpfMap, type Bytes, MapType, UpdateFlags } from './map';

@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeTcp, TestNetwork, type TestPod } from '../testing';
 import { DatapathError } from './errors';
 import { tempPinRoot, testObjectPath, u32 } from './fixture';
-import { attachClsact, attachTc, BpfLink, detachClsact, detachTc, tcxSupported } from './link';
+import {
+  attachClsact,
+  attachTc,
+  BpfLink,
+  detachClsact,
+  detachTc,
+  ifIndex,
+  tcxQuery,
+  tcxSupported,
+} from './link';
 import { BpfObject } from './object';
 
 let net: TestNetwork;
@@ -81,6 +90,31 @@ describe('tc attachment on a real veth', () => {
     expect(await probe()).toBe('allowed');
     adopted.detach(path);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('tcxQuery lists what is attached, in order; the same program cannot be attached twice', () => {
+    const count = obj.program('count_pkt');
+    const drop = obj.program('drop_all');
+    expect(tcxQuery(a.hostIfindex, 'egress').progIds).toEqual([]);
+    const l1 = BpfLink.attachTcx(count, a.hostIfindex, 'egress');
+    const l2 = BpfLink.attachTcx(drop, a.hostIfindex, 'egress');
+    try {
+      const q = tcxQuery(a.hostIfindex, 'egress');
+      expect(q.progIds).toEqual([count.info().id, drop.info().id]);
+      expect(q.linkIds).toEqual([l1.info().id, l2.info().id]);
+      expect(() => BpfLink.attachTcx(count, a.hostIfindex, 'egress')).toThrow(
+        expect.objectContaining({ code: 'EEXIST' }),
+      );
+    } finally {
+      l1.detach();
+      l2.detach();
+    }
+    expect(tcxQuery(a.hostIfindex, 'egress').progIds).toEqual([]);
+  });
+
+  it('resolves interface names', () => {
+    expect(ifIndex(a.hostIfname)).toBe(a.hostIfindex);
+    expect(() => ifIndex('mbt-none0')).toThrow(expect.objectContaining({ code: 'ENODEV' }));
   });
 
   it('closing the only fd of an unpinned tcx link detaches it', async () => {

@@ -5,7 +5,7 @@
  * priority.
  */
 import { unlinkSync } from 'node:fs';
-import { type ClsactAttachment, type Direction, type LinkInfo, native } from './binding';
+import { type ClsactAttachment, type Direction, type LinkInfo, native, type TcxQuery } from './binding';
 import { DatapathError, guard } from './errors';
 import type { BpfProgram } from './object';
 
@@ -21,6 +21,16 @@ let tcxCache: boolean | undefined;
 export function tcxSupported(): boolean {
   tcxCache ??= guard(() => native().tcxSupported());
   return tcxCache;
+}
+
+/** The programs and links on one tcx hook (bpftool 7.1 cannot list tcx links). */
+export function tcxQuery(ifindex: number, dir: Direction): TcxQuery {
+  return guard(() => native().tcxQuery(ifindex, dir));
+}
+
+/** ifindex of an interface in this network namespace; ENODEV when it does not exist. */
+export function ifIndex(ifname: string): number {
+  return guard(() => native().ifIndex(ifname));
 }
 
 export class BpfLink {
