@@ -113,7 +113,7 @@ export const PolicySummary = z.object({
   kind: z.enum(POLICY_KINDS),
   namespace: z.string().optional(),
   name: z.string(),
-  /** the revision at which this version of the policy was first enforced */
+  /** generation of the stored policy (bumped when its spec changes) */
   revision: z.number().int(),
   selectedEndpoints: z.number().int(),
   ingressRules: z.number().int(),

@@ -283,12 +283,13 @@ export class Agent implements AgentService {
 
   policies(namespace?: string): PolicySummary[] {
     const out: PolicySummary[] = [];
+    const labels = this.endpointsMgr.list().map((e) => this.reconciler.identities.lookup(e.identity) ?? {});
     for (const kind of POLICY_KIND_SET) {
       for (const obj of this.store.list(
         kind,
         kind === 'CiliumClusterwideNetworkPolicy' ? undefined : namespace,
       )) {
-        out.push(policySummary(obj, this.reconciler.state));
+        out.push(policySummary(obj, labels));
       }
     }
     return out;

@@ -1,10 +1,10 @@
 import type { KubeObject, PolicySummary } from '@membrane/api';
-import type { DesiredState } from '@membrane/policy';
+import { type Labels, normalizePolicy, type Policy, selectorMatches } from '@membrane/policy';
 
-// A one-line view of a stored policy: how many rules, and how many endpoints it selects now
-// (counted from the enforced state's rule origins, so it reflects what the kernel does).
+// A one-line view of a stored policy: its rule counts and how many local endpoints it selects,
+// decided by packages/policy's own normalised subjects on the endpoints' security labels.
 
-export function policySummary(obj: KubeObject, state: DesiredState): PolicySummary {
+export function policySummary(obj: KubeObject, endpointLabels: readonly Labels[]): PolicySummary {
   const specs = [obj.spec, ...(Array.isArray(obj.specs) ? obj.specs : [])].filter(Boolean) as Record<
     string,
     unknown[]
@@ -15,17 +15,11 @@ export function policySummary(obj: KubeObject, state: DesiredState): PolicySumma
     ingressRules += (s.ingress?.length ?? 0) + (s.ingressDeny?.length ?? 0);
     egressRules += (s.egress?.length ?? 0) + (s.egressDeny?.length ?? 0);
   }
-  const ns = obj.metadata.namespace;
-  const selected = state.endpoints.filter((ep) =>
-    ep.entries.some((e) =>
-      e.origins.some(
-        (o) =>
-          o.kind === obj.kind &&
-          o.name === obj.metadata.name &&
-          (o.namespace ?? undefined) === (ns ?? undefined),
-      ),
-    ),
+  const normal = normalizePolicy(obj as unknown as Policy);
+  const selected = endpointLabels.filter((labels) =>
+    normal.specs.some((s) => s.subject.kind === 'pods' && selectorMatches(s.subject.selector, labels)),
   ).length;
+  const ns = obj.metadata.namespace;
   return {
     kind: obj.kind as PolicySummary['kind'],
     ...(ns ? { namespace: ns } : {}),
