@@ -1,7 +1,14 @@
 import { type ChildProcess, execFileSync, type SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createPodNetwork, deletePodNetwork, ipBatch, type PodNetwork, spawnInNetns } from '../netns';
+import {
+  createPodNetwork,
+  deletePodNetwork,
+  ipBatch,
+  type PodNetwork,
+  type PodNetworkSpec,
+  spawnInNetns,
+} from '../netns';
 import { allocatePodSubnet, allocateWorldIps } from './addresses';
 import { registerCleanup, type SyncCleanup, unregisterCleanup } from './cleanup';
 import { PodAgent } from './podAgent';
@@ -100,7 +107,7 @@ export class TestNetwork implements SyncCleanup {
     if (index > 250) throw new Error('a test network holds at most 251 pods');
     const podName = name ?? `p${index}`;
     if (!/^[a-z0-9-]{1,40}$/.test(podName)) throw new Error(`pod name "${podName}": use [a-z0-9-], ≤ 40`);
-    const plumbed = await createPodNetwork({
+    const plumbed = await this.plumb({
       netns: this.netnsName(podName),
       hostIfname: `mt${this.id}p${index}`,
       ip: `${this.subnetBase}.${index + 1}`,
@@ -115,12 +122,14 @@ export class TestNetwork implements SyncCleanup {
     const ips = await allocateWorldIps(n);
     this.reservations.push(...ips.map((a) => `world-${a}`));
     const [primary, ...extra] = ips as [string, ...string[]];
-    const plumbed = await createPodNetwork({
+    const plumbed = await this.plumb({
       netns: this.netnsName('world'),
       hostIfname: `mt${this.id}w`,
       ip: primary,
       mtu: this.mtu,
     });
+    this.world = this.wrap('world', -1, plumbed); // tracked from here on, so destroy() removes it
+    this.worldIps = ips;
     if (extra.length > 0) {
       await ipBatch(
         extra.map((a) => `addr replace ${a}/32 dev ${plumbed.podIfname}`),
@@ -133,8 +142,16 @@ export class TestNetwork implements SyncCleanup {
         ]),
       );
     }
-    this.worldIps = ips;
-    this.world = this.wrap('world', -1, plumbed);
+  }
+
+  /** createPodNetwork that takes back what it made if it fails half-way (the pod is not tracked yet). */
+  private async plumb(spec: PodNetworkSpec): Promise<PodNetwork> {
+    try {
+      return await createPodNetwork(spec);
+    } catch (e) {
+      await deletePodNetwork(spec).catch(() => {});
+      throw e;
+    }
   }
 
   private wrap(name: string, index: number, plumbed: PodNetwork): TestPod {
