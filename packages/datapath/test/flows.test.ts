@@ -1,10 +1,17 @@
 // Flow events and counters from real traffic: fields, verdicts, reasons, and exact packet counts.
-import { PROTO_TCP, PROTO_UDP } from '@membrane/policy';
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DROP_REASON } from '../src/flows/dropReasons';
 import type { FlowReader } from '../src/flows/flowReader';
 import type { FlowRecord } from '../src/flows/flowRecord';
-import { DIR_EGRESS, DIR_INGRESS, VERDICT_DROPPED, VERDICT_FORWARDED } from '../src/maps/constants';
+import {
+  DIR_EGRESS,
+  DIR_INGRESS,
+  PROTO_TCP,
+  PROTO_UDP,
+  VERDICT_DROPPED,
+  VERDICT_FORWARDED,
+} from '../src/maps/constants';
 import { formatIpv4 } from '../src/maps/ipv4';
 import { probeTcp, serverStats, type TestPod, udpBurst } from '../src/testing';
 import { createHarness, entry, type Harness, sleep, waitFor } from './harness';

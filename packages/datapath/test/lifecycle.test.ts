@@ -2,10 +2,10 @@
 // attachment, detach removing links, pins and map entries, destroy removing the pin root.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROTO_TCP, PROTO_UDP } from '@membrane/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Datapath } from '../src/datapath';
 import { linkPinPath } from '../src/endpointLinks';
+import { PROTO_TCP, PROTO_UDP } from '../src/maps/constants';
 import { BpfLink } from '../src/native';
 import { probeTcp, type TestPod, udpBurst } from '../src/testing';
 import { createHarness, entry, type Harness, sleep } from './harness';

@@ -1,6 +1,7 @@
 // Real traffic between network namespaces through the enforcing programs.
-import { IDENTITY_ANY, IDENTITY_PREFIX_BASE, PROTO_ANY, PROTO_TCP, PROTO_UDP } from '@membrane/policy';
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IDENTITY_ANY, IDENTITY_PREFIX_BASE, PROTO_ANY, PROTO_TCP, PROTO_UDP } from '../src/maps/constants';
 import { probeTcp, probeUdp, type TestPod } from '../src/testing';
 import { createHarness, entry, type Harness } from './harness';
 

@@ -2,11 +2,19 @@
 // longest-prefix lookups (the ones the datapath does) give the logical decision; diffs and
 // listing back round-trip through the real map.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { PROTO_ANY, PROTO_SCTP, PROTO_TCP, PROTO_UDP, type StateDiff } from '@membrane/policy';
+import type { StateDiff } from '@membrane/policy';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Datapath } from '../src/datapath';
-import { ACTION_NONE, actionNumber, dirNumber } from '../src/maps/constants';
+import {
+  ACTION_NONE,
+  actionNumber,
+  dirNumber,
+  PROTO_ANY,
+  PROTO_SCTP,
+  PROTO_TCP,
+  PROTO_UDP,
+} from '../src/maps/constants';
 import { decodePolicyValue, encodePolicyKey } from '../src/maps/policyCodec';
 import { type DatapathPolicyEntry, entryId, PREFIX_FULL } from '../src/maps/policyKeys';
 import { TEST_PIN_PREFIX } from '../src/testing';

@@ -3,9 +3,10 @@
 // test_run hands the program an skb on the loopback device (ifindex 1), so the endpoint is keyed
 // by ifindex 1 in this run's own maps (nothing is attached anywhere).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { PROTO_TCP } from '@membrane/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Datapath } from '../src/datapath';
+import { DROP_REASON } from '../src/flows/dropReasons';
+import { PROTO_ANY, PROTO_TCP } from '../src/maps/constants';
 import { parseIpv4 } from '../src/maps/ipv4';
 import { TEST_PIN_PREFIX } from '../src/testing';
 import { entry } from './harness';
@@ -96,6 +97,62 @@ describe('verdicts under test_run', () => {
       packetsOrig: 1,
       packetsReply: 1,
     });
+  });
+
+  it('drops IPv6 and malformed IPv4 on an enforcing endpoint, with their reasons', () => {
+    const before = {
+      v6: dp.counters.total({
+        direction: 'ingress',
+        verdict: 'DROPPED',
+        reason: DROP_REASON.UNSUPPORTED_L3_PROTOCOL,
+      }).packets,
+      bad: dp.counters.total({ direction: 'ingress', verdict: 'DROPPED', reason: DROP_REASON.INVALID_PACKET })
+        .packets,
+    };
+    const v6 = Buffer.alloc(14 + 40);
+    v6.writeUInt16BE(0x86dd, 12);
+    v6.writeUInt8(0x60, 14);
+    expect(run('to_pod', v6).retval).toBe(TC_DROP);
+    const bad = toPod(40000, 80);
+    bad.writeUInt8(0x44, 14); // IHL 4: shorter than an IPv4 header
+    expect(run('to_pod', bad).retval).toBe(TC_DROP);
+    expect(
+      dp.counters.total({
+        direction: 'ingress',
+        verdict: 'DROPPED',
+        reason: DROP_REASON.UNSUPPORTED_L3_PROTOCOL,
+      }).packets,
+    ).toBe(before.v6 + 1);
+    expect(
+      dp.counters.total({ direction: 'ingress', verdict: 'DROPPED', reason: DROP_REASON.INVALID_PACKET })
+        .packets,
+    ).toBe(before.bad + 1);
+    // ARP is not ours to judge
+    const arp = Buffer.alloc(14 + 28);
+    arp.writeUInt16BE(0x0806, 12);
+    expect(run('to_pod', arp).retval).toBe(-1);
+  });
+
+  it('tracks ICMP echo by identifier: the reply passes an enforcing direction', () => {
+    dp.replaceEndpointPolicy({
+      endpointId: EP,
+      identity: 3000,
+      enforceIngress: true,
+      enforceEgress: true,
+      entries: [entry({ direction: 'egress', identity: 3001, protocol: PROTO_ANY })],
+    });
+    const echo = (src: string, dst: string, type: number, id: number) => {
+      const p = tcpPacket(src, dst, 0, 0, 0).subarray(0, 14 + 20 + 8);
+      p.writeUInt8(1, 23);
+      p.writeUInt8(type, 34);
+      p.writeUInt8(0, 35);
+      p.writeUInt16BE(id, 38);
+      return p;
+    };
+    expect(run('from_pod', echo(POD, PEER, 8, 7)).retval).toBe(TC_PASS);
+    expect(run('to_pod', echo(PEER, POD, 0, 7)).retval).toBe(TC_PASS);
+    expect(run('to_pod', echo(PEER, POD, 0, 8)).retval).toBe(TC_DROP); // another identifier: no entry
+    expect(run('to_pod', echo(PEER, POD, 8, 9)).retval).toBe(TC_DROP); // their ping: ingress admits nothing
   });
 
   it('passes packets of interfaces that are not endpoints untouched', () => {

@@ -2,9 +2,9 @@
 // the pinned maps and links without attaching twice or interrupting the connection.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PROTO_TCP } from '@membrane/policy';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Datapath } from '../src/datapath';
+import { PROTO_TCP } from '../src/maps/constants';
 import {
   TestNetwork as Net,
   openTcpConnection,

@@ -2,6 +2,17 @@
 // conntrack.h, events.h, config.h (layout.test.ts checks the ones the C side can print).
 import type { Direction, EntryAction } from '@membrane/policy';
 
+// Numbers of packages/policy/src/desired.ts, repeated here so that loading the datapath does not
+// load the whole policy package (only its types are imported); constants.test.ts keeps them equal.
+export const PROTO_ANY = 0;
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_SCTP = 132;
+export const IDENTITY_ANY = 0;
+export const IDENTITY_WORLD = 2;
+export const IDENTITY_PREFIX_BASE = 1 << 25;
+
 export const DIR_INGRESS = 0;
 export const DIR_EGRESS = 1;
 

@@ -1,4 +1,3 @@
-import { PROTO_ANY, PROTO_SCTP, PROTO_TCP, PROTO_UDP } from '@membrane/policy';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +7,10 @@ import {
   ACTION_REDIRECT,
   actionNumber,
   dirNumber,
+  PROTO_ANY,
+  PROTO_SCTP,
+  PROTO_TCP,
+  PROTO_UDP,
 } from './constants';
 import {
   computePolicyKeys,

@@ -8,8 +8,18 @@
 //   every key of the same endpoint, direction and identity that covers it, because the datapath
 //   does one longest-prefix lookup per identity and must not let a more specific allow hide a
 //   broader deny.
-import { type PolicyEntry, PROTO_ANY, PROTO_SCTP, PROTO_TCP, PROTO_UDP } from '@membrane/policy';
-import { ACTION_REDIRECT, actionName, actionNumber, dirName, dirNumber } from './constants';
+import type { PolicyEntry } from '@membrane/policy';
+import {
+  ACTION_REDIRECT,
+  actionName,
+  actionNumber,
+  dirName,
+  dirNumber,
+  PROTO_ANY,
+  PROTO_SCTP,
+  PROTO_TCP,
+  PROTO_UDP,
+} from './constants';
 import { rangeToPrefixes } from './portPrefixes';
 
 /** prefix lengths of struct mb_policy_key: endpoint(32) identity(32) direction(8) protocol(8) port(16) */
