@@ -13,4 +13,5 @@ export {
   type ParseResult,
   parseDocuments,
 } from './parseDocuments';
+export { describeField, type FieldAt, fieldAt, locatePath } from './sourceMap';
 export { type ObjectValidation, type ValidObject, validateObject } from './validateObject';
