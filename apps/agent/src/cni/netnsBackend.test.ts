@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLink } from '@membrane/datapath';
@@ -24,9 +24,18 @@ let backend: NetnsCniBackend;
 const attached: string[] = [];
 const removed: string[] = [];
 
+const LISTENER = `const [ip] = process.argv.slice(1); require('node:net').createServer((s) => s.end('hello from ' + ip)).listen(8080, ip, () => console.log('up'))`;
+const CONNECTOR = `const [ip] = process.argv.slice(1); const s = require('node:net').connect(8080, ip); s.setTimeout(3000, () => process.exit(2)); s.on('data', (d) => process.stdout.write(d))`;
+
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: 'pipe' }).toString();
 
-const conf = JSON.stringify({ cniVersion: '1.0.0', name: 'membrane', type: 'membrane-cni', agentSocket: join(dir, 'cni.sock'), connectTimeoutSeconds: 2 });
+const conf = JSON.stringify({
+  cniVersion: '1.0.0',
+  name: 'membrane',
+  type: 'membrane-cni',
+  agentSocket: join(dir, 'cni.sock'),
+  connectTimeoutSeconds: 2,
+});
 const env = (command: string, id: string, netns: string, pod: string) => ({
   CNI_COMMAND: command,
   CNI_CONTAINERID: id,
@@ -100,8 +109,22 @@ describe('NetnsCniBackend through the real plugin', () => {
     expect(inA).toContain(`${ipA}/32`);
     expect(sh('ip', ['-n', nsA, 'route', 'show', 'default'])).toContain('via 169.254.1.1');
     expect(sh('ip', ['-n', nsB, '-4', 'addr', 'show', 'dev', 'eth0'])).toContain(`${ipB}/32`);
-    // Pod to pod through the host veths (per-interface forwarding only).
-    sh('ip', ['netns', 'exec', nsA, 'ping', '-c', '1', '-W', '2', ipB]);
+    // Pod to pod through the host veths (per-interface forwarding only): a TCP round trip.
+    const listener = spawn('ip', ['netns', 'exec', nsB, process.execPath, '-e', LISTENER, ipB], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise((resolve, reject) => {
+        listener.stdout.once('data', resolve);
+        listener.once('exit', reject);
+      });
+      const reply = execFileSync('ip', ['netns', 'exec', nsA, process.execPath, '-e', CONNECTOR, ipB], {
+        timeout: 5000,
+      }).toString();
+      expect(reply).toBe(`hello from ${ipB}`);
+    } finally {
+      listener.kill('SIGKILL');
+    }
   });
 
   it('ADD again (a runtime retry) converges on the same endpoint', async () => {
@@ -112,7 +135,8 @@ describe('NetnsCniBackend through the real plugin', () => {
 
   it('CHECK passes for what ADD made and fails once the pod side lost its address', async () => {
     const prev = (await runPlugin(env('ADD', idB, nsBPath, 'b'), conf)).json as object;
-    const check = () => runPlugin(env('CHECK', idB, nsBPath, 'b'), JSON.stringify({ ...JSON.parse(conf), prevResult: prev }));
+    const check = () =>
+      runPlugin(env('CHECK', idB, nsBPath, 'b'), JSON.stringify({ ...JSON.parse(conf), prevResult: prev }));
     expect((await check()).code).toBe(0);
     sh('ip', ['-n', nsB, 'addr', 'del', `${ipB}/32`, 'dev', 'eth0']);
     const bad = await check();
@@ -142,8 +166,6 @@ describe('NetnsCniBackend through the real plugin', () => {
     expect(await getLink(ep.hostIfname)).toBeNull();
     expect(existsSync(`/run/netns/${ep.netns}`)).toBe(false);
     expect(backend.endpoints()).toEqual([]);
-    // The addresses are free again: the next pod gets the lowest one back.
-    mkdirSync(dir, { recursive: true });
   });
 
   it('ADD into a namespace that does not exist fails cleanly and leaks nothing', async () => {
