@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Datapath } from '../src/datapath';
 import { DROP_REASON } from '../src/flows/dropReasons';
-import { PROTO_ANY, PROTO_TCP } from '../src/maps/constants';
+import { PROTO_ANY, PROTO_TCP, PROTO_UDP } from '../src/maps/constants';
 import { parseIpv4 } from '../src/maps/ipv4';
 import { TEST_PIN_PREFIX } from '../src/testing';
 import { entry } from './harness';
@@ -153,6 +153,72 @@ describe('verdicts under test_run', () => {
     expect(run('to_pod', echo(PEER, POD, 0, 7)).retval).toBe(TC_PASS);
     expect(run('to_pod', echo(PEER, POD, 0, 8)).retval).toBe(TC_DROP); // another identifier: no entry
     expect(run('to_pod', echo(PEER, POD, 8, 9)).retval).toBe(TC_DROP); // their ping: ingress admits nothing
+  });
+
+  it('records the proxy port of a redirect in the conntrack entry (forwarded until the L7 proxy lands)', () => {
+    dp.replaceEndpointPolicy({
+      endpointId: EP,
+      identity: 3000,
+      enforceIngress: true,
+      enforceEgress: false,
+      entries: [
+        entry({
+          identity: 3001,
+          protocol: PROTO_TCP,
+          port: 8080,
+          endPort: 8080,
+          action: 'redirect',
+          proxyPort: 15001,
+        }),
+      ],
+    });
+    expect(run('to_pod', toPod(42000, 8080)).retval).toBe(TC_PASS);
+    const key = {
+      saddr: PEER,
+      daddr: POD,
+      sport: 42000,
+      dport: 8080,
+      protocol: PROTO_TCP,
+      direction: 'ingress' as const,
+    };
+    expect(dp.conntrack.get(key)?.proxyPort).toBe(15001);
+  });
+
+  it('takes conntrack lifetimes from the config map; an expired entry is re-admitted by policy', async () => {
+    dp.config.set({ ctUdpS: 1 });
+    try {
+      dp.replaceEndpointPolicy({
+        endpointId: EP,
+        identity: 3000,
+        enforceIngress: true,
+        enforceEgress: true,
+        entries: [entry({ identity: 3001, protocol: PROTO_UDP, port: 53, endPort: 53 })],
+      });
+      const udp = (src: string, dst: string, sport: number, dport: number) => {
+        const p = tcpPacket(src, dst, sport, dport, 0).subarray(0, 14 + 20 + 8);
+        p.writeUInt8(PROTO_UDP, 23);
+        return p;
+      };
+      expect(run('to_pod', udp(PEER, POD, 43000, 53)).retval).toBe(TC_PASS);
+      const key = {
+        saddr: PEER,
+        daddr: POD,
+        sport: 43000,
+        dport: 53,
+        protocol: PROTO_UDP,
+        direction: 'ingress' as const,
+      };
+      const left = Number(dp.conntrack.get(key)!.expiresNs - process.hrtime.bigint()) / 1e9;
+      expect(left).toBeGreaterThan(0.5);
+      expect(left).toBeLessThanOrEqual(1);
+      // while the entry lives the pod's answer is a reply; once it expired, the same packet is a new
+      // egress connection, which the enforcing egress (no egress rules) drops
+      expect(run('from_pod', udp(POD, PEER, 53, 43000)).retval).toBe(TC_PASS);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(run('from_pod', udp(POD, PEER, 53, 43000)).retval).toBe(TC_DROP);
+    } finally {
+      dp.config.set({ ctUdpS: 60 });
+    }
   });
 
   it('passes packets of interfaces that are not endpoints untouched', () => {
