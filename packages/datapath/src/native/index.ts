@@ -36,4 +36,12 @@ export {
   RingBufReader,
   recordViews,
 } from './ringbuf';
-export { measureRingRate, type RingRateOptions, type RingRateResult } from './ringRate';
+export {
+  measureRingCapacity,
+  measureRingRate,
+  type RingCapacityOptions,
+  type RingCapacityResult,
+  type RingRateOptions,
+  type RingRateResult,
+  threadCpuSeconds,
+} from './ringRate';
