@@ -16,7 +16,7 @@ function cidrWarning(text: string): string | undefined {
   return `"${text}" has host bits set; it is read as "${parsed.cidr.network}"`;
 }
 
-/** Kubernetes (since 1.33) warns about CIDRs with host bits set; so do we, for every policy CIDR. */
+/** Recent Kubernetes versions warn about CIDRs with host bits set; so do we, for every policy CIDR. */
 function collectCidrWarnings(value: unknown, path: PathSegment[], out: Warning[]): void {
   if (Array.isArray(value)) {
     value.forEach((item, i) => {
