@@ -102,7 +102,9 @@ function report(
   ring: RingbufResult | { skipped: string },
   load0: number,
 ): void {
-  const { raw, pairRatios } = samples;
+  const { raw, pairRatios, cpuRatios } = samples;
+  const rrCpu = (k: VariantKey) => (k === 'base' ? 1 : medianOf(cpuRatios.rr, k));
+  const tpCpu = (k: VariantKey) => (k === 'base' ? 1 : medianOf(cpuRatios.tput, k));
   const rrBase = medianOf(raw.rr, 'base');
   const tpBase = medianOf(raw.tput, 'base');
   const rrRatio = (k: VariantKey) => (k === 'base' ? 1 : medianOf(pairRatios.rr, k));
@@ -113,17 +115,19 @@ function report(
   const pct = (xs: number[] | undefined) => (xs && xs.length > 1 ? `±${(spread(xs) * 100).toFixed(1)}%` : '');
   const num = (x: number, f: (x: number) => string) => (Number.isFinite(x) ? f(x) : '-');
   const rows = variants.map((v) => {
-    if (v.skipped) return [v.label, 'skipped', '', '', '', '', '', '', ''];
+    if (v.skipped) return [v.label, 'skipped', '', '', '', '', '', '', '', '', ''];
     return [
       v.label,
       num(medianOf(raw.rr, v.key), (x) => x.toFixed(0)),
       num(rrRatio(v.key), (x) => `${x.toFixed(3)}x`),
       pct(v.key === 'base' ? raw.rr.get('base') : pairRatios.rr.get(v.key)),
       num(rrBest(v.key), (x) => `${x.toFixed(3)}x`),
+      num(rrCpu(v.key), (x) => `${x.toFixed(3)}x`),
       num(medianOf(raw.tput, v.key), (x) => (x / 1e9).toFixed(2)),
       num(tpRatio(v.key), (x) => `${x.toFixed(3)}x`),
       pct(v.key === 'base' ? raw.tput.get('base') : pairRatios.tput.get(v.key)),
       num(tpBest(v.key), (x) => `${x.toFixed(3)}x`),
+      num(tpCpu(v.key), (x) => `${x.toFixed(3)}x`),
     ];
   });
   const load1 = loadAverage();
@@ -131,10 +135,23 @@ function report(
     `\nDatapath benchmark: paired runs, ${rrReps} rounds of rr (${rrSeconds} s each) and ${tputReps} of ` +
       `iperf3 (${tputSeconds} s each), ` +
       `pod → pod through host veths; values are medians, ratios are medians of variant/baseline pairs ` +
-      `(± = half the interquartile range; best = fastest run / fastest baseline run). Load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ` +
+      `(± = half the interquartile range; best = fastest run / fastest baseline run; per CPU = ` +
+      `transactions or bits per CPU-second of both ends, relative to the baseline, which holds on a busy machine). Load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ` +
       `${availableParallelism()} CPUs.`,
   );
-  const header = ['variant', 'rr tx/s', 'rr ratio', '±', 'best', 'Gbit/s', 'tput ratio', '±', 'best'];
+  const header = [
+    'variant',
+    'rr tx/s',
+    'ratio',
+    '±',
+    'best',
+    'per CPU',
+    'Gbit/s',
+    'ratio',
+    '±',
+    'best',
+    'per CPU',
+  ];
   console.log(table(header, rows));
   if (load1 > availableParallelism()) {
     console.log(
@@ -167,6 +184,14 @@ function report(
     iptables_tput_ratio_10000: round(tpRatio('ipt10000')),
     iptables_conntrack_rr_ratio_100: round(rrRatio('iptct100')),
     iptables_conntrack_rr_ratio_10000: round(rrRatio('iptct10000')),
+    rr_cpu_ratio_10: round(rrCpu('bpf10')),
+    rr_cpu_ratio_10000: round(rrCpu('bpf10000')),
+    tput_cpu_ratio_10: round(tpCpu('bpf10')),
+    tput_cpu_ratio_10000: round(tpCpu('bpf10000')),
+    iptables_rr_cpu_ratio_100: round(rrCpu('ipt100')),
+    iptables_rr_cpu_ratio_10000: round(rrCpu('ipt10000')),
+    iptables_conntrack_rr_cpu_ratio_100: round(rrCpu('iptct100')),
+    iptables_conntrack_rr_cpu_ratio_10000: round(rrCpu('iptct10000')),
     best_of_runs_ratios: Object.fromEntries(
       variants.map((v) => [v.key, { rr: round(rrBest(v.key)), tput: round(tpBest(v.key)) }]),
     ),
@@ -183,6 +208,8 @@ function report(
     tput_bps_median: Object.fromEntries(variants.map((v) => [v.key, round(medianOf(raw.tput, v.key), 0)])),
     rr_pair_ratios: rounded(pairRatios.rr, 3),
     tput_pair_ratios: rounded(pairRatios.tput, 3),
+    rr_cpu_pair_ratios: rounded(cpuRatios.rr, 3),
+    tput_cpu_pair_ratios: rounded(cpuRatios.tput, 3),
     rr_tps_runs: rounded(raw.rr, 0),
     tput_bps_runs: rounded(raw.tput, 0),
     skipped: Object.fromEntries(variants.filter((v) => v.skipped).map((v) => [v.key, v.skipped])),

@@ -1,14 +1,16 @@
 import { median } from './stats';
-import { runIperf, runRr } from './tools';
+import { type RunResult, runIperf, runRr } from './tools';
 import type { Variant, VariantKey } from './variants';
 
 export type Metric = 'rr' | 'tput';
 
 export interface Samples {
-  /** every run's raw value, per metric and variant (the baseline runs once per pair) */
+  /** every run's rate, per metric and variant (the baseline runs once per pair) */
   raw: Record<Metric, Map<VariantKey, number[]>>;
-  /** variant / baseline of each adjacent pair, per metric and variant */
+  /** variant / baseline rate of each adjacent pair, per metric and variant */
   pairRatios: Record<Metric, Map<VariantKey, number[]>>;
+  /** variant / baseline work per CPU-second of each pair (1.0 = the variant costs no extra CPU) */
+  cpuRatios: Record<Metric, Map<VariantKey, number[]>>;
 }
 
 function push(m: Map<VariantKey, number[]>, k: VariantKey, x: number): void {
@@ -42,6 +44,7 @@ export async function measure(
   const s: Samples = {
     raw: { rr: new Map(), tput: new Map() },
     pairRatios: { rr: new Map(), tput: new Map() },
+    cpuRatios: { rr: new Map(), tput: new Map() },
   };
   const base = variants.find((v) => v.key === 'base');
   if (!base) throw new Error('no baseline variant');
@@ -60,8 +63,8 @@ export async function measure(
       if (r >= (metric === 'rr' ? opts.rrReps : opts.tputReps)) continue;
       for (const [i, v] of order.entries()) {
         if (metric === 'tput' && !v.tput) continue;
-        let b: number;
-        let x: number;
+        let b: RunResult;
+        let x: RunResult;
         if ((r + i) % 2 === 0) {
           b = await run(metric, base);
           x = await run(metric, v);
@@ -69,12 +72,15 @@ export async function measure(
           x = await run(metric, v);
           b = await run(metric, base);
         }
-        push(s.raw[metric], 'base', b);
-        push(s.raw[metric], v.key, x);
-        push(s.pairRatios[metric], v.key, x / b);
+        push(s.raw[metric], 'base', b.rate);
+        push(s.raw[metric], v.key, x.rate);
+        push(s.pairRatios[metric], v.key, x.rate / b.rate);
+        const cpu = x.perCpuSecond / b.perCpuSecond;
+        if (Number.isFinite(cpu)) push(s.cpuRatios[metric], v.key, cpu);
         opts.log(
-          `round ${r + 1}/${rounds} ${metric.padEnd(4)} ${v.key.padEnd(10)} ${show(metric, x).padStart(14)}` +
-            `  vs base ${show(metric, b).padStart(14)}  = ${(x / b).toFixed(3)}`,
+          `round ${r + 1}/${rounds} ${metric.padEnd(4)} ${v.key.padEnd(10)} ${show(metric, x.rate).padStart(14)}` +
+            `  vs base ${show(metric, b.rate).padStart(14)}  = ${(x.rate / b.rate).toFixed(3)}` +
+            `  (per CPU-s ${cpu.toFixed(3)})`,
         );
       }
     }

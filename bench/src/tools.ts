@@ -54,15 +54,30 @@ export async function startServers(net: TestNetwork, pod: TestPod): Promise<void
   ]);
 }
 
-/** One-connection 1-byte TCP ping-pong for `seconds`; returns transactions per second. */
-export async function runRr(client: TestPod, server: TestPod, seconds: number): Promise<number> {
-  const args = ['rr', '-H', server.ip, '-p', String(RR_PORT), '-l', String(seconds)];
-  const { stdout } = await execInNetns(client.netns, TCP_RR, args, { timeoutMs: (seconds + 10) * 1000 });
-  return (JSON.parse(stdout) as { tps: number }).tps;
+/** A rate, and the same work per CPU-second spent by both ends (robust when the machine is busy). */
+export interface RunResult {
+  rate: number;
+  perCpuSecond: number;
 }
 
-/** iperf3 single-stream TCP throughput for `seconds`; returns bits per second received. */
-export async function runIperf(client: TestPod, server: TestPod, seconds: number): Promise<number> {
+/** One-connection 1-byte TCP ping-pong for `seconds`: transactions per second and per CPU-second. */
+export async function runRr(client: TestPod, server: TestPod, seconds: number): Promise<RunResult> {
+  const args = ['rr', '-H', server.ip, '-p', String(RR_PORT), '-l', String(seconds)];
+  const { stdout } = await execInNetns(client.netns, TCP_RR, args, { timeoutMs: (seconds + 10) * 1000 });
+  const r = JSON.parse(stdout) as { tps: number; cpu_us_per_tx: number };
+  return { rate: r.tps, perCpuSecond: r.cpu_us_per_tx > 0 ? 1e6 / r.cpu_us_per_tx : Number.NaN };
+}
+
+interface IperfJson {
+  error?: string;
+  end?: {
+    sum_received?: { bits_per_second?: number };
+    cpu_utilization_percent?: { host_total?: number; remote_total?: number };
+  };
+}
+
+/** iperf3 single-stream TCP throughput for `seconds`: bits per second received, and per CPU-second of both ends. */
+export async function runIperf(client: TestPod, server: TestPod, seconds: number): Promise<RunResult> {
   const args = [
     '-c',
     server.ip,
@@ -75,10 +90,12 @@ export async function runIperf(client: TestPod, server: TestPod, seconds: number
     '3000',
   ];
   const { stdout } = await execInNetns(client.netns, 'iperf3', args, { timeoutMs: (seconds + 15) * 1000 });
-  const r = JSON.parse(stdout) as { end?: { sum_received?: { bits_per_second?: number } }; error?: string };
+  const r = JSON.parse(stdout) as IperfJson;
   const bps = r.end?.sum_received?.bits_per_second;
   if (!bps) throw new Error(`iperf3 ${client.name} -> ${server.name}: ${r.error ?? 'no result'}`);
-  return bps;
+  const cpu = r.end?.cpu_utilization_percent;
+  const cores = ((cpu?.host_total ?? 0) + (cpu?.remote_total ?? 0)) / 100;
+  return { rate: bps, perCpuSecond: cores > 0 ? bps / cores : Number.NaN };
 }
 
 /** tcp_rr streaming mode: an alternative to iperf3 (same end-to-end byte count). */

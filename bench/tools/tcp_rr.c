@@ -5,8 +5,12 @@
 //   tcp_rr stream -H HOST [-p PORT] [-l SECONDS] [-s WRITE_SIZE]
 //
 // rr: one connection, SIZE-byte (default 1) ping-pong, TCP_NODELAY on both ends; stops after
-// SECONDS or TRANSACTIONS (whichever first; both bounded). stream: writes for SECONDS, half-closes,
-// and the server answers with the byte count it received, so the rate is measured end to end.
+// SECONDS or TRANSACTIONS (whichever first; both bounded), then half-closes and the server answers
+// with the CPU time its connection process used, so the client can report CPU per transaction for
+// both ends (user + system, which includes softirq work done in the process's context: on veth
+// that is most of the stack, the tc programs included). Unlike a rate, CPU per transaction holds
+// on a busy machine. stream: writes for SECONDS, half-closes, and the server answers with the byte
+// count it received, so the rate is measured end to end.
 // Results go to stdout as one JSON object. The first byte a client sends names the mode.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,6 +77,12 @@ static void nodelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+static uint64_t cpu_us_self(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
 static void serve_conn(int fd) {
   char mode;
   if (read_full(fd, &mode, 1) != 1) return;
@@ -80,8 +91,11 @@ static void serve_conn(int fd) {
     if (read_full(fd, &size, sizeof size) != 1 || size == 0 || size > MAX_SIZE) return;
     char *buf = malloc(size);
     if (!buf) return;
+    // A forked child's CPU times start at zero, so this is the connection's own cost.
     while (read_full(fd, buf, size) == 1 && write_full(fd, buf, size) == 0) {
     }
+    uint64_t used = cpu_us_self();
+    write_full(fd, &used, sizeof used);
     free(buf);
   } else if (mode == MODE_STREAM) {
     static char buf[1 << 18];
@@ -165,7 +179,7 @@ static int run_rr(const char *host, int port, double seconds, uint64_t max_tx, u
   if (!buf || !hist) die("calloc");
   char mode = MODE_RR;
   if (write_full(fd, &mode, 1) || write_full(fd, &size, sizeof size)) die("write");
-  uint64_t tx = 0;
+  uint64_t tx = 0, cpu0 = cpu_us_self();
   double start = now_s(), end = start + seconds, t = start;
   while (tx < max_tx && t < end) {
     if (write_full(fd, buf, size)) die("write");
@@ -177,11 +191,16 @@ static int run_rr(const char *host, int port, double seconds, uint64_t max_tx, u
     tx++;
   }
   double elapsed = t - start;
+  uint64_t client_cpu = cpu_us_self() - cpu0, server_cpu = 0;
+  shutdown(fd, SHUT_WR);
+  if (read_full(fd, &server_cpu, sizeof server_cpu) != 1) server_cpu = 0;
   close(fd);
   printf("{\"mode\":\"rr\",\"size\":%u,\"transactions\":%llu,\"seconds\":%.6f,\"tps\":%.1f,"
-         "\"latency_us_mean\":%.2f,\"latency_us_p50\":%.0f,\"latency_us_p99\":%.0f}\n",
+         "\"latency_us_mean\":%.2f,\"latency_us_p50\":%.0f,\"latency_us_p99\":%.0f,"
+         "\"client_cpu_us\":%llu,\"server_cpu_us\":%llu,\"cpu_us_per_tx\":%.3f}\n",
          size, (unsigned long long)tx, elapsed, tx / elapsed, elapsed * 1e6 / (tx ? tx : 1),
-         percentile(hist, tx, 0.5), percentile(hist, tx, 0.99));
+         percentile(hist, tx, 0.5), percentile(hist, tx, 0.99), (unsigned long long)client_cpu,
+         (unsigned long long)server_cpu, (double)(client_cpu + server_cpu) / (tx ? tx : 1));
   return 0;
 }
 
