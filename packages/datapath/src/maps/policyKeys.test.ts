@@ -194,3 +194,10 @@ describe('computePolicyKeys', () => {
     );
   });
 });
+
+describe('entryId', () => {
+  it('names a single port the same whether endPort is 0 or the port', () => {
+    expect(entryId(entry({ port: 80, endPort: 0 }))).toBe(entryId(entry({ port: 80, endPort: 80 })));
+    expect(entryId(entry({ port: 0, endPort: 0 }))).not.toBe(entryId(entry({ port: 80, endPort: 80 })));
+  });
+});

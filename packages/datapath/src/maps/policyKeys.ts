@@ -68,7 +68,9 @@ export function policyKeyId(k: PolicyKey): string {
 export function entryId(
   e: Pick<PolicyEntry, 'direction' | 'identity' | 'protocol' | 'port' | 'endPort'>,
 ): string {
-  return `${e.direction}|${e.identity}|${e.protocol}|${e.port}|${e.endPort}`;
+  // a single port may come as endPort 0 or endPort === port: both name the same entry
+  const hi = e.port === 0 && e.endPort === 0 ? 0 : Math.max(e.port, e.endPort);
+  return `${e.direction}|${e.identity}|${e.protocol}|${e.port}|${hi}`;
 }
 
 const PORT_PROTOCOLS = [PROTO_TCP, PROTO_UDP, PROTO_SCTP];
