@@ -8,6 +8,7 @@ import { useViewState } from '../client/useViewState';
 import { COLUMNS, DEFAULT_COLUMNS, resolveColumns } from '../domain/columns';
 import { flowsToCsv, flowsToJson } from '../domain/flowExport';
 import { FlowDrawer } from './FlowDrawer';
+import { Icon } from './Icon';
 import { VerdictBadge } from './VerdictBadge';
 
 const ROW_HEIGHT = 30;
@@ -150,10 +151,10 @@ export function FlowsTable() {
           )}
         </div>
         <button type="button" onClick={() => exportAs('csv')} data-testid="export-csv">
-          ⭳ CSV
+          <Icon name="download" /> CSV
         </button>
         <button type="button" onClick={() => exportAs('json')} data-testid="export-json">
-          ⭳ JSON
+          <Icon name="download" /> JSON
         </button>
       </div>
       <div style={{ display: 'grid', gridTemplateRows: 'auto 1fr', minHeight: 0, overflow: 'hidden' }}>

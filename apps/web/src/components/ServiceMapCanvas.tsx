@@ -132,7 +132,7 @@ function Nodes({ map, layout, selected }: Pick<Props, 'map' | 'layout' | 'select
             <text className="sub num" x="12" y="42">
               {n.kind === 'entity' ? 'entity' : shorten(n.namespace ?? '', 12)}
               {n.identities.length === 1 ? ` · id ${n.identities[0]}` : ` · ${n.identities.length} ids`}
-              {` · ${rate}`}
+              {` · ${rate} flows`}
             </text>
             {n.counts.dropped > 0 && (
               <text

@@ -6,6 +6,7 @@ import { useServiceMap } from '../client/useServiceMap';
 import { useViewState } from '../client/useViewState';
 import type { MapEdge, MapNode } from '../domain/serviceMap';
 import { VERDICT_STYLES, type VerdictCategory } from '../domain/verdictStyle';
+import { Icon } from './Icon';
 import { EdgeDrawer, NodeDrawer } from './MapDrawers';
 import { type MapHandle, ServiceMapCanvas } from './ServiceMapCanvas';
 
@@ -101,7 +102,7 @@ export function ServiceMapView() {
           onKeyDown={(e) => e.key === 'Enter' && focusSearch()}
         />
         <button type="button" onClick={() => handle.current?.fit()} title="Fit the map to the screen">
-          ⤢ Fit
+          <Icon name="fit" /> Fit
         </button>
         <button
           type="button"

@@ -3,19 +3,20 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
-import { type ReactNode, Suspense } from 'react';
+import { type ReactNode, Suspense, useSyncExternalStore } from 'react';
 import { signOut } from '../app/signin/actions';
 import { LiveFlowsProvider, useLiveFlows } from '../client/LiveFlows';
 import { TrpcProviders, useTRPC } from '../client/trpc';
 import { FilterBar } from './FilterBar';
+import { Icon, type IconName } from './Icon';
 import { NamespacePicker } from './NamespacePicker';
 import { ThemeToggle } from './ThemeToggle';
 import { WindowPicker } from './WindowPicker';
 
-const SECTIONS = [
-  { href: '/map', label: 'Map', icon: '⌗' },
-  { href: '/flows', label: 'Flows', icon: '≋' },
-  { href: '/policies', label: 'Policies', icon: '⛨' },
+const SECTIONS: { href: string; label: string; icon: IconName }[] = [
+  { href: '/map', label: 'Map', icon: 'map' },
+  { href: '/flows', label: 'Flows', icon: 'flows' },
+  { href: '/policies', label: 'Policies', icon: 'policy' },
 ];
 
 function Rail() {
@@ -37,8 +38,8 @@ function Rail() {
           className={pathname.startsWith(s.href) ? 'active' : ''}
           aria-current={pathname.startsWith(s.href) ? 'page' : undefined}
         >
-          <span className="icon" aria-hidden>
-            {s.icon}
+          <span className="icon">
+            <Icon name={s.icon} size={20} />
           </span>
           {s.label}
         </Link>
@@ -47,7 +48,7 @@ function Rail() {
       <ThemeToggle />
       <form action={signOut}>
         <button type="submit" title="Sign out" aria-label="Sign out" style={{ border: 'none' }}>
-          ⎋
+          <Icon name="signout" />
         </button>
       </form>
     </nav>
@@ -131,7 +132,23 @@ function TopBar() {
   );
 }
 
+const noSubscribe = () => () => {};
+
+/**
+ * Everything under the shell is live, per-browser state (flows, zoom, local preferences), so it
+ * renders in the browser only; the server sends the frame and a one-line placeholder.
+ */
+function useInBrowser(): boolean {
+  return useSyncExternalStore(
+    noSubscribe,
+    () => true,
+    () => false,
+  );
+}
+
 export function Shell({ children }: { children: ReactNode }) {
+  const inBrowser = useInBrowser();
+  if (!inBrowser) return <p className="empty">Loading the dashboard…</p>;
   return (
     <TrpcProviders>
       <LiveFlowsProvider>
