@@ -1,12 +1,13 @@
 // Real connection attempts from inside a pod's network namespace (run via `ip netns exec`).
-// Input: one JSON argument {timeoutMs, targets: [{id, host, port, protocol}]}; all targets are
-// tried in parallel. Output: one JSON line [{id, result, reply?, error?, ms}].
+// One-shot: a JSON argument {timeoutMs, targets: [{id, host, port, protocol}]} → one JSON line
+// [{id, result, reply?, error?, ms}]. With --serve: a long-lived prober for the agent, one JSON
+// request per stdin line ({req, timeoutMs, targets}) → one JSON line per answer ({req, results}),
+// so a matrix costs connection attempts, not process start-ups.
 import dgram from 'node:dgram';
 import net from 'node:net';
+import readline from 'node:readline';
 
-const { timeoutMs, targets } = JSON.parse(process.argv[2] ?? '{}');
-
-function probeTcp(t) {
+function probeTcp(t, timeoutMs) {
   return new Promise((resolve) => {
     const start = performance.now();
     const sock = net.connect({ host: t.host, port: t.port });
@@ -36,7 +37,7 @@ function probeTcp(t) {
   });
 }
 
-function probeUdp(t) {
+function probeUdp(t, timeoutMs) {
   return new Promise((resolve) => {
     const start = performance.now();
     const sock = dgram.createSocket('udp4');

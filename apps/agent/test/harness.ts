@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Datapath, deleteNetns } from '@membrane/datapath';
-import { allocatePodSubnet } from '@membrane/datapath/testing';
+import { allocatePodSubnet, registerCleanup, unregisterCleanup } from '@membrane/datapath/testing';
 
 // A real agent process for end-to-end tests: its own state directory, bpffs pin root and pod
 // subnet (so parallel test runs never collide), driven through the real `membrane` CLI, and
@@ -42,6 +43,7 @@ export class AgentHarness {
       `/sys/fs/bpf/membrane-test-agent${suffix}`,
       `${await allocatePodSubnet()}.0/24`,
     );
+    registerCleanup(h);
     await h.startAgent();
     return h;
   }
@@ -102,6 +104,25 @@ export class AgentHarness {
     return r.stdout;
   }
 
+  private killWorkloads(): void {
+    const pods = join(this.stateDir, 'pods');
+    for (const dir of existsSync(pods) ? readdirSync(pods) : []) {
+      for (const f of readdirSync(join(pods, dir)).filter((n) => n.endsWith('.pid'))) {
+        try {
+          process.kill(-Number(readFileSync(join(pods, dir, f), 'utf8')), 'SIGKILL');
+        } catch {}
+      }
+    }
+  }
+
+  /** The agent names pod namespaces mbr-<hash of its state dir>-… */
+  private netnsNames(): string[] {
+    const prefix = createHash('sha1').update(this.stateDir).digest('hex').slice(0, 5);
+    return existsSync('/run/netns')
+      ? readdirSync('/run/netns').filter((n) => n.startsWith(`mbr-${prefix}-`))
+      : [];
+  }
+
   async kill9(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
@@ -125,24 +146,23 @@ export class AgentHarness {
       await this.cli(['delete', 'namespace', '--all']).catch(() => undefined);
       await this.stop();
     }
-    const pods = join(this.stateDir, 'pods');
-    for (const dir of existsSync(pods) ? readdirSync(pods) : []) {
-      for (const f of readdirSync(join(pods, dir)).filter((n) => n.endsWith('.pid'))) {
-        const pid = Number(readFileSync(join(pods, dir, f), 'utf8'));
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {}
-      }
-    }
-    const ipam = join(this.stateDir, 'ipam.json');
-    if (existsSync(ipam)) {
-      const { createHash } = await import('node:crypto');
-      const prefix = createHash('sha1').update(this.stateDir).digest('hex').slice(0, 5);
-      for (const ns of readdirSync('/run/netns').filter((n) => n.startsWith(`mbr-${prefix}-`))) {
-        await deleteNetns(ns).catch(() => undefined);
-      }
-    }
+    unregisterCleanup(this);
+    this.killWorkloads();
+    for (const ns of this.netnsNames()) await deleteNetns(ns).catch(() => undefined);
     if (existsSync(this.pinRoot)) Datapath.open({ pinRoot: this.pinRoot }).destroy();
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** Last resort when the test process is interrupted before afterAll (see registerCleanup). */
+  cleanupSync(): void {
+    this.proc?.kill('SIGKILL');
+    this.killWorkloads();
+    for (const ns of this.netnsNames()) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {}
+    }
+    rmSync(this.pinRoot, { recursive: true, force: true });
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 }

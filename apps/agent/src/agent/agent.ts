@@ -27,11 +27,11 @@ import { POLICY_KIND_SET, parseSources } from '../objects/parse';
 import { PolicyReconciler } from '../policy/reconciler';
 import { ObjectStore, refKey, refOf } from '../state/objectStore';
 import type { StatePaths } from '../state/stateDir';
-import { WorkloadManager } from '../workloads/workloads';
+import { readPodLog, WorkloadManager } from '../workloads/workloads';
 import { Mutex } from './mutex';
 import { sameObject, withServerMeta } from './objectMeta';
 import { policySummary } from './policySummary';
-import { type ProbeTarget, probeFromNetns, toProbeResult } from './probes';
+import { type MatrixRequest, type ProbeRequest, ProberPool, probeMatrix, probePair } from './probes';
 
 export interface AgentOptions {
   paths: StatePaths;
@@ -52,6 +52,7 @@ export class Agent implements AgentService {
   readonly flows;
   readonly node: string;
   private readonly mutex = new Mutex();
+  private readonly probers = new ProberPool();
   private readonly startedAt = new Date();
   private ready = false;
   private resourceVersion = Date.now();
@@ -105,6 +106,7 @@ export class Agent implements AgentService {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.probers.close();
     this.pipeline.stop();
     await this.opts.datapath?.close();
   }
@@ -218,7 +220,12 @@ export class Agent implements AgentService {
         action: this.store.get(r) ? ('deleted' as const) : ('not-found' as const),
       }));
       const gone = this.store.delete(refs);
-      for (const obj of gone) if (obj.kind === 'Pod') await this.endpointsMgr.remove(podKey(obj));
+      for (const obj of gone) {
+        if (obj.kind !== 'Pod') continue;
+        const ep = this.endpointsMgr.get(podKey(obj));
+        if (ep) this.probers.release(ep.netns);
+        await this.endpointsMgr.remove(podKey(obj));
+      }
       if (gone.some((o) => o.kind === 'Namespace')) {
         await this.realisePods(this.store.list('Pod').filter((p) => !this.endpointsMgr.get(podKey(p))));
       }
@@ -326,45 +333,12 @@ export class Agent implements AgentService {
     };
   }
 
-  async probe(req: {
-    from: string;
-    to: string;
-    port: number;
-    protocol: 'TCP' | 'UDP';
-    timeoutMs: number;
-  }): Promise<ProbeResult> {
-    const src = this.endpointsMgr.get(req.from);
-    if (!src) throw new Error(`no pod ${req.from}`);
-    const host = this.endpointsMgr.get(req.to)?.ip ?? (req.to.includes('/') ? undefined : req.to);
-    if (!host) throw new Error(`no pod ${req.to}`);
-    const target: ProbeTarget = { id: '0', host, port: req.port, protocol: req.protocol };
-    const [r] = await probeFromNetns(src.netns, [target], req.timeoutMs);
-    return toProbeResult(req.from, req.to, target, r);
+  probe(req: ProbeRequest): Promise<ProbeResult> {
+    return probePair(this.endpointsMgr, this.probers, req);
   }
 
-  async matrix(req: {
-    port: number;
-    protocol: 'TCP' | 'UDP';
-    timeoutMs: number;
-    namespaces?: string[];
-  }): Promise<ProbeResult[]> {
-    const eps = this.endpointsMgr
-      .list()
-      .filter((e) => e.state === 'ready' && (!req.namespaces || req.namespaces.includes(e.namespace)));
-    const rows = await Promise.all(
-      eps.map(async (src) => {
-        const targets = eps.map((dst, i) => ({
-          id: String(i),
-          host: dst.ip,
-          port: req.port,
-          protocol: req.protocol,
-        }));
-        const results = await probeFromNetns(src.netns, targets, req.timeoutMs);
-        const byId = new Map(results.map((r) => [r.id, r]));
-        return targets.map((t, i) => toProbeResult(src.key, eps[i]!.key, t, byId.get(t.id)));
-      }),
-    );
-    return rows.flat();
+  matrix(req: MatrixRequest): Promise<ProbeResult[]> {
+    return probeMatrix(this.endpointsMgr, this.probers, req);
   }
 
   podLog(
@@ -374,18 +348,7 @@ export class Agent implements AgentService {
   ): { namespace: string; name: string; text: string } {
     const ep = this.endpointsMgr.get(`${namespace}/${name}`);
     if (!ep) throw new Error(`no pod ${namespace}/${name}`);
-    const file = join(ep.workload.dir, 'log');
-    if (!existsSync(file)) return { namespace, name, text: '' };
-    const fd = openSync(file, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const len = Math.min(size, tailBytes);
-      const buf = Buffer.alloc(len);
-      readSync(fd, buf, 0, len, size - len);
-      return { namespace, name, text: buf.toString('utf8') };
-    } finally {
-      closeSync(fd);
-    }
+    return { namespace, name, text: readPodLog(ep.workload.dir, tailBytes) };
   }
 }
 
