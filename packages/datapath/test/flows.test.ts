@@ -14,7 +14,7 @@ import {
 } from '../src/maps/constants';
 import { formatIpv4 } from '../src/maps/ipv4';
 import { probeTcp, serverStats, type TestPod, udpBurst } from '../src/testing';
-import { createHarness, entry, type Harness, sleep, waitFor } from './harness';
+import { ALLOW_MS, createHarness, entry, type Harness, sleep, waitFor } from './harness';
 
 let h: Harness;
 let a: TestPod;
@@ -55,7 +55,7 @@ const ofPort = (port: number) => seen.filter((r) => r.dport === port || r.sport 
 
 describe('flow events', () => {
   it('reports a new allowed connection once per side, FORWARDED, with its fields', async () => {
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     await waitFor(() => ofPort(80).length >= 2);
     await sleep(100);
     const recs = ofPort(80);
@@ -110,7 +110,7 @@ describe('flow events', () => {
 
   it('reports TCP flag changes and replies at aggregation tcpFlags', async () => {
     h.dp.config.set({ aggregation: 'tcpFlags' });
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     await waitFor(() => ofPort(80).some((r) => r.isReply && (r.tcpFlags & 0x12) === 0x12));
     const synAck = ofPort(80).find((r) => r.isReply && (r.tcpFlags & 0x12) === 0x12)!;
     expect(synAck.verdict).toBe(VERDICT_FORWARDED);

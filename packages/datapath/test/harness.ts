@@ -83,3 +83,6 @@ export async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<b
   }
   return check();
 }
+
+/** Timeout for probes expected to succeed: generous, since the machine may be busy. */
+export const ALLOW_MS = 3000;

@@ -8,7 +8,7 @@ import { linkPinPath } from '../src/endpointLinks';
 import { PROTO_TCP, PROTO_UDP } from '../src/maps/constants';
 import { BpfLink } from '../src/native';
 import { probeTcp, type TestPod, udpBurst } from '../src/testing';
-import { createHarness, entry, type Harness, sleep } from './harness';
+import { ALLOW_MS, createHarness, entry, type Harness, sleep } from './harness';
 
 let h: Harness;
 let a: TestPod;
@@ -79,7 +79,7 @@ describe('attach and re-adopt', () => {
       second.close();
     }
     // the pinned link keeps the second loader's program alive after it closed
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     expect(await egressForwardedFor(100)).toBe(100);
   });
 });
@@ -93,7 +93,7 @@ describe('detachEndpoint', () => {
         entry({ direction: 'egress', identity: h.identity(b), protocol: PROTO_UDP, port: 9, endPort: 9 }),
       ],
     });
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     expect(h.dp.policy.keyCount(h.epId(a))).toBe(2);
     expect(h.dp.conntrack.list().some((e) => e.entry.endpointId === h.epId(a))).toBe(true);
 
@@ -128,6 +128,6 @@ describe('destroy', () => {
     h.dp.destroy();
     expect(existsSync(pinRoot)).toBe(false);
     expect(existsSync(join(pinRoot, 'maps'))).toBe(false);
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
   });
 });

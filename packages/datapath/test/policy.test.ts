@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY_ANY, IDENTITY_PREFIX_BASE, PROTO_ANY, PROTO_TCP, PROTO_UDP } from '../src/maps/constants';
 import { probeTcp, probeUdp, type TestPod } from '../src/testing';
-import { createHarness, entry, type Harness } from './harness';
+import { ALLOW_MS, createHarness, entry, type Harness } from './harness';
 
 const DENY_MS = 400; // a denied probe is silence until this timeout
 let h: Harness;
@@ -29,8 +29,8 @@ beforeEach(() => {
 
 describe('without policy', () => {
   it('forwards everything', async () => {
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
-    expect(await probeUdp(c, b, 53)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
+    expect(await probeUdp(c, b, 53, ALLOW_MS)).toBe('allowed');
   });
 });
 
@@ -46,13 +46,13 @@ describe('ingress by identity and port', () => {
   });
 
   it('allows the allowed identity on the allowed TCP port only', async () => {
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     expect(await probeTcp(a, b, 443, DENY_MS)).toBe('denied');
     expect(await probeTcp(c, b, 80, DENY_MS)).toBe('denied');
   });
 
   it('allows the allowed identity on the allowed UDP port only', async () => {
-    expect(await probeUdp(a, b, 53)).toBe('allowed');
+    expect(await probeUdp(a, b, 53, ALLOW_MS)).toBe('allowed');
     expect(await probeUdp(a, b, 54, DENY_MS)).toBe('denied');
     expect(await probeUdp(c, b, 53, DENY_MS)).toBe('denied');
   });
@@ -72,7 +72,7 @@ describe('port ranges', () => {
       ingress: true,
       entries: [entry({ identity: IDENTITY_ANY, protocol: PROTO_TCP, port: 8000, endPort: 8010 })],
     });
-    expect(await probeTcp(a, b, 8005)).toBe('allowed');
+    expect(await probeTcp(a, b, 8005, ALLOW_MS)).toBe('allowed');
     expect(await probeTcp(a, b, 8011, DENY_MS)).toBe('denied');
     expect(await probeTcp(a, b, 80, DENY_MS)).toBe('denied');
   });
@@ -82,8 +82,8 @@ describe('port ranges', () => {
       ingress: true,
       entries: [entry({ identity: h.identity(c), protocol: PROTO_ANY, port: 50, endPort: 80 })],
     });
-    expect(await probeTcp(c, b, 80)).toBe('allowed');
-    expect(await probeUdp(c, b, 53)).toBe('allowed');
+    expect(await probeTcp(c, b, 80, ALLOW_MS)).toBe('allowed');
+    expect(await probeUdp(c, b, 53, ALLOW_MS)).toBe('allowed');
     expect(await probeTcp(c, b, 443, DENY_MS)).toBe('denied');
   });
 });
@@ -97,7 +97,7 @@ describe('deny overrides allow', () => {
         entry({ identity: h.identity(c), action: 'deny', protocol: PROTO_ANY }),
       ],
     });
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     expect(await probeTcp(c, b, 80, DENY_MS)).toBe('denied');
   });
 
@@ -119,7 +119,7 @@ describe('deny overrides allow', () => {
         entry({ identity: h.identity(a), protocol: PROTO_TCP, port: 443, endPort: 443, action: 'deny' }),
       ],
     });
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     expect(await probeTcp(a, b, 443, DENY_MS)).toBe('denied');
   });
 });
@@ -130,7 +130,7 @@ describe('egress', () => {
       egress: true,
       entries: [entry({ direction: 'egress', identity: h.identity(b), port: 80, endPort: 80 })],
     });
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     expect(await probeTcp(a, b, 443, DENY_MS)).toBe('denied');
     expect(await probeTcp(a, c, 80, DENY_MS)).toBe('denied');
   });
@@ -148,7 +148,7 @@ describe('conntrack', () => {
       egress: true,
       entries: [entry({ identity: h.identity(a), port: 80, endPort: 80 })],
     });
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
     expect(await probeUdp(a, b, 53, DENY_MS)).toBe('denied');
     const conns = h.dp.conntrack.live().filter((e) => e.key.dport === 80 && e.key.daddr === b.ip);
     // the client's egress entry and the server's ingress entry, both having seen replies
@@ -163,12 +163,12 @@ describe('conntrack', () => {
 
   it('re-admits a closed connection by policy: a revoked allow stops new connections', async () => {
     h.setPolicy(b, { ingress: true, entries: [entry({ identity: h.identity(a), port: 80, endPort: 80 })] });
-    expect(await probeTcp(a, b, 80, 1000, { srcPort: 40123 })).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS, { srcPort: 40123 })).toBe('allowed');
     h.setPolicy(b, { ingress: true, entries: [] });
     expect(await probeTcp(a, b, 80, DENY_MS, { srcPort: 40123 })).toBe('denied');
     // the same tuple is usable again (so the denial above was the policy, not the socket)
     h.setPolicy(b, { ingress: true, entries: [entry({ identity: h.identity(a), port: 80, endPort: 80 })] });
-    expect(await probeTcp(a, b, 80, 1000, { srcPort: 40123 })).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS, { srcPort: 40123 })).toBe('allowed');
   });
 });
 
@@ -181,7 +181,7 @@ describe('ICMP errors', () => {
       ingress: true,
       entries: [entry({ identity: h.identity(a), protocol: PROTO_UDP, port: 99, endPort: 99 })],
     });
-    expect(await probeUdp(a, b, 99, 1000)).toBe('refused');
+    expect(await probeUdp(a, b, 99, ALLOW_MS)).toBe('refused');
     // without the connection (b's ingress denies the datagram) nothing comes back
     h.setPolicy(b, { ingress: true });
     expect(await probeUdp(a, b, 99, DENY_MS)).toBe('denied');
@@ -207,7 +207,7 @@ describe('enforcement modes (compiled enforce flags)', () => {
       ],
     });
     expect(h.dp.endpoints.byId(h.epId(b))?.enforceIngress).toBe(false);
-    expect(await probeTcp(a, b, 80)).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
   });
 });
 
@@ -218,7 +218,7 @@ describe('prefix identities (ipBlock matching pod addresses)', () => {
     try {
       h.setPolicy(b, { ingress: true, entries: [entry({ identity: prefixId, port: 80, endPort: 80 })] });
       const admitsA = h.dp.prefixes.lookupAddress(a.ip) === prefixId;
-      expect(await probeTcp(a, b, 80)).toBe(admitsA ? 'allowed' : 'denied');
+      expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe(admitsA ? 'allowed' : 'denied');
       expect(admitsA).toBe(true);
       expect(await probeTcp(c, b, 80, DENY_MS)).toBe(
         h.dp.prefixes.lookupAddress(c.ip) === prefixId ? 'allowed' : 'denied',

@@ -12,7 +12,7 @@ import {
   type TestNetwork,
   type TestPod,
 } from '../src/testing';
-import { entry } from './harness';
+import { ALLOW_MS, entry } from './harness';
 
 const LOADER = fileURLToPath(new URL('./fixtures/loader.ts', import.meta.url));
 let net: TestNetwork;
@@ -74,8 +74,8 @@ it('keeps a TCP connection and enforcement through a kill -9 of the loader and a
   ]);
   child = await startLoader({ pinRoot: net.pinRoot, endpoints: [epA, epB] });
 
-  const conn = await openTcpConnection(a, b, 80);
-  expect(await conn.exchange()).toBe('ok');
+  const conn = await openTcpConnection(a, b, 80, ALLOW_MS);
+  expect(await conn.exchange(ALLOW_MS)).toBe('ok');
   expect(await probeTcp(a, b, 443, 400)).toBe('denied');
 
   const exited = new Promise((r) => child?.once('exit', r));
@@ -84,8 +84,8 @@ it('keeps a TCP connection and enforcement through a kill -9 of the loader and a
   child = null;
 
   // nobody holds the programs but their pinned links: traffic and enforcement carry on
-  expect(await conn.exchange()).toBe('ok');
-  expect(await probeTcp(a, b, 80)).toBe('allowed');
+  expect(await conn.exchange(ALLOW_MS)).toBe('ok');
+  expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
   expect(await probeTcp(a, b, 443, 400)).toBe('denied');
 
   adopter = Datapath.open({ pinRoot: net.pinRoot });
@@ -98,7 +98,7 @@ it('keeps a TCP connection and enforcement through a kill -9 of the loader and a
 
   expect(adopter.attachEndpoint(epA)).toEqual({ from_pod: 'updated', to_pod: 'updated' });
   expect(adopter.attachEndpoint(epB)).toEqual({ from_pod: 'updated', to_pod: 'updated' });
-  expect(await conn.exchange()).toBe('ok');
+  expect(await conn.exchange(ALLOW_MS)).toBe('ok');
   expect(await probeTcp(a, b, 443, 400)).toBe('denied');
   await conn.close();
 });
