@@ -22,6 +22,13 @@ function ciliumPortSchema() {
     .transform((value, ctx) => {
       const text = String(value).trim();
       if (/^[0-9]+$/.test(text)) {
+        if (typeof value === 'string' && text.length > 1 && text.startsWith('0')) {
+          // Cilium parses numbers with base prefixes, so "010" would be port 8 there.
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${text}" has a leading zero, which Cilium reads as octal`,
+          });
+        }
         const n = Number(text);
         if (n > PORT_MAX)
           ctx.addIssue({ code: 'custom', message: `${text} must be between 0 and ${PORT_MAX}` });
@@ -53,6 +60,8 @@ function portProtocolSchema() {
     protocol: z.enum(CILIUM_PROTOCOLS).optional().describe('TCP, UDP, SCTP or ANY (default).'),
   });
   return crossCheck(shape, (raw, report) => {
+    // Required, as in Cilium's sanitize ("Port must be specified"); the type keeps it optional.
+    if (isRecord(raw) && raw.port === undefined) report(['port'], 'is required ("0" means every port)');
     if (!isRecord(raw) || typeof raw.endPort !== 'number' || raw.endPort === 0) return;
     const port = raw.port === undefined ? undefined : String(raw.port).trim();
     if (port === undefined || !/^[0-9]+$/.test(port)) {
@@ -107,7 +116,10 @@ function portsListSchema() {
   });
 }
 
-/** An allow rule's toPorts entry; L7 rules need TCP (or ANY) on specific ports. */
+/**
+ * An allow rule's toPorts entry. L7 rules need every port to say `protocol: TCP` (absent means
+ * ANY, which Cilium refuses for HTTP) and none of them to be 0.
+ */
 export function portRuleSchema() {
   const shape = z.strictObject({ ports: portsListSchema().optional(), rules: l7RulesSchema().optional() });
   return crossCheck(shape, (raw, report) => {
@@ -115,10 +127,12 @@ export function portRuleSchema() {
     if (!Array.isArray(raw.ports)) return;
     raw.ports.forEach((port, i) => {
       if (!isRecord(port)) return;
-      if (port.protocol === 'UDP' || port.protocol === 'SCTP') {
-        report(['ports', i, 'protocol'], `L7 HTTP rules need TCP, not ${port.protocol}`);
+      if (port.protocol === undefined) {
+        report(['ports', i, 'protocol'], 'L7 HTTP rules need protocol: TCP (absent means ANY)');
+      } else if (port.protocol !== 'TCP' && CILIUM_PROTOCOLS.includes(port.protocol as 'ANY')) {
+        report(['ports', i, 'protocol'], `L7 HTTP rules need protocol TCP, not ${String(port.protocol)}`);
       }
-      if (port.port === undefined || String(port.port).trim() === '0') {
+      if (port.port !== undefined && String(port.port).trim() === '0') {
         report(['ports', i], 'L7 HTTP rules need a specific port, not every port (0)');
       }
     });

@@ -17,14 +17,14 @@ describe('CiliumNetworkPolicy validation', () => {
   - fromEndpoints: [{matchLabels: {app: lb}}]
     fromRequires: [{matchLabels: {env: prod}}]
     toPorts:
-    - ports: [{port: 80, protocol: TCP}, {port: "8080", endPort: 8090}, {port: HTTP}]
+    - ports: [{port: 80, protocol: TCP}, {port: "8080", endPort: 8090, protocol: TCP}, {port: HTTP, protocol: TCP}]
       rules:
         http:
         - {method: GET, path: "/api/.*", headers: ["X-Token: abc", "X-Trace"]}
         - {host: "(www\\\\.)?example\\\\.com", headerMatches: [{name: X-A, value: b, mismatch: LOG}]}
   - {}
   egress:
-  - toCIDRSet: [{cidr: 203.0.113.0/24, except: [203.0.113.7]}]
+  - toCIDRSet: [{cidr: 203.0.113.0/24, except: [203.0.113.7/32]}]
   - toEntities: [world, kube-apiserver]
     toPorts: [{ports: [{port: "0", protocol: ANY}]}]
   egressDeny:
@@ -43,7 +43,11 @@ describe('CiliumNetworkPolicy validation', () => {
           {
             toPorts: [
               {
-                ports: [{ port: '80', protocol: 'TCP' }, { port: '8080', endPort: 8090 }, { port: 'http' }],
+                ports: [
+                  { port: '80', protocol: 'TCP' },
+                  { port: '8080', endPort: 8090, protocol: 'TCP' },
+                  { port: 'http', protocol: 'TCP' },
+                ],
                 rules: { http: [{ method: 'GET', path: '/api/.*' }, { host: '(www\\.)?example\\.com' }] },
               },
             ],
@@ -55,7 +59,7 @@ describe('CiliumNetworkPolicy validation', () => {
     });
   });
 
-  it('rejects L7 rules in deny rules and on UDP or every port', () => {
+  it('rejects L7 rules in deny rules, without explicit TCP, or on every port; port is required', () => {
     expect(
       errors(`  endpointSelector: {}
   ingressDeny:
@@ -67,9 +71,10 @@ describe('CiliumNetworkPolicy validation', () => {
 `),
     ).toEqual([
       'c.yaml:7:39 spec.ingressDeny[0].toPorts[0].rules: L7 rules are not allowed in deny rules (Cilium denies at L3/L4 only); move them to an allow rule',
-      'c.yaml:10:38 spec.egress[0].toPorts[0].ports[0].protocol: L7 HTTP rules need TCP, not UDP',
+      'c.yaml:10:38 spec.egress[0].toPorts[0].ports[0].protocol: L7 HTTP rules need protocol TCP, not UDP',
+      'c.yaml:10:44 spec.egress[0].toPorts[0].ports[1].protocol: L7 HTTP rules need protocol: TCP (absent means ANY)',
       'c.yaml:10:44 spec.egress[0].toPorts[0].ports[1]: L7 HTTP rules need a specific port, not every port (0)',
-      'c.yaml:10:57 spec.egress[0].toPorts[0].ports[2]: L7 HTTP rules need a specific port, not every port (0)',
+      'c.yaml:10:57 spec.egress[0].toPorts[0].ports[2].port: is required ("0" means every port)',
     ]);
   });
 
@@ -147,7 +152,38 @@ describe('CiliumNetworkPolicy validation', () => {
   });
 });
 
+describe('Cilium CIDR and port details', () => {
+  it('mirror sanitize(): prefixes in CIDR sets, address containment for except, octal-looking ports', () => {
+    expect(
+      errors(`  endpointSelector: {}
+  egress:
+  - toCIDRSet: [{cidr: 10.0.0.0, except: [10.0.0.0/4]}]
+  - toCIDRSet: [{cidr: 10.0.0.0/8, except: [10.0.0.0/4, 11.0.0.0/4]}]
+    toPorts: [{ports: [{port: "080"}]}]
+`),
+    ).toEqual([
+      'c.yaml:7:24 spec.egress[0].toCIDRSet[0].cidr: "10.0.0.0" is not a CIDR: it needs a prefix length, e.g. "10.0.0.0/32"',
+      'c.yaml:8:57 spec.egress[1].toCIDRSet[0].except[1]: "11.0.0.0/4" must be inside cidr "10.0.0.0/8"',
+      'c.yaml:9:31 spec.egress[1].toPorts[0].ports[0].port: "080" has a leading zero, which Cilium reads as octal',
+    ]);
+  });
+});
+
 describe('CiliumClusterwideNetworkPolicy validation', () => {
+  it('refuses L7 rules in host (nodeSelector) policies', () => {
+    expect(
+      errors(
+        `  nodeSelector: {}
+  ingress:
+  - toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{}]}}]
+`,
+        'CiliumClusterwideNetworkPolicy',
+      ),
+    ).toEqual([
+      'c.yaml:7:61 spec.ingress[0].toPorts[0].rules: L7 rules are not supported in host (nodeSelector) policies',
+    ]);
+  });
+
   const kind = 'CiliumClusterwideNetworkPolicy';
   it('needs exactly one of endpointSelector and nodeSelector', () => {
     expect(errors('  endpointSelector: {}\n  nodeSelector: {}\n', kind)).toEqual([

@@ -25,15 +25,15 @@ export const ENTITIES = [
   'unmanaged',
 ] as const;
 
-/** Cilium accepts a bare address as a single-host CIDR. */
-const cidrString = () =>
+/** fromCIDR/toCIDR accept a bare address as a single host; CIDR sets need the prefix. */
+const cidrString = (allowBareIp: boolean) =>
   checkedString((text) => {
-    const parsed = parseCidr(text, { allowBareIp: true });
+    const parsed = parseCidr(text, { allowBareIp });
     return parsed.ok ? [] : [parsed.problem.replace(`"${text}" `, '')];
   });
 
 function cidrRuleSchema() {
-  const shape = z.strictObject({ cidr: cidrString(), except: z.array(cidrString()).optional() });
+  const shape = z.strictObject({ cidr: cidrString(false), except: z.array(cidrString(false)).optional() });
   return crossCheck(shape, (raw, report) => checkExcepts(raw, report, 'contained'));
 }
 
@@ -56,7 +56,7 @@ const EGRESS_PEERS = ['toEndpoints', 'toCIDR', 'toCIDRSet', 'toEntities'] as con
 const ingressPeerShape = {
   fromEndpoints: selectors().optional().describe(DESCRIBE.fromEndpoints),
   fromRequires: selectors().optional().describe(DESCRIBE.requires),
-  fromCIDR: z.array(cidrString()).optional().describe(DESCRIBE.cidr),
+  fromCIDR: z.array(cidrString(true)).optional().describe(DESCRIBE.cidr),
   fromCIDRSet: z.array(cidrRuleSchema()).optional().describe(DESCRIBE.cidrSet),
   fromEntities: z.array(z.enum(ENTITIES)).optional().describe(DESCRIBE.entities),
 };
@@ -64,7 +64,7 @@ const ingressPeerShape = {
 const egressPeerShape = {
   toEndpoints: selectors().optional().describe(DESCRIBE.toEndpoints),
   toRequires: selectors().optional().describe(DESCRIBE.requires),
-  toCIDR: z.array(cidrString()).optional().describe(DESCRIBE.cidr),
+  toCIDR: z.array(cidrString(true)).optional().describe(DESCRIBE.cidr),
   toCIDRSet: z.array(cidrRuleSchema()).optional().describe(DESCRIBE.cidrSet),
   toEntities: z.array(z.enum(ENTITIES)).optional().describe(DESCRIBE.entities),
 };
@@ -136,7 +136,28 @@ export function ciliumRuleSchema(scope: RuleScope) {
     } else if (!endpoint && !node) {
       report(['endpointSelector'], 'set one of endpointSelector or nodeSelector ({} selects everything)');
     }
+    if (node) reportHostL7(raw, report);
   });
+}
+
+/** Cilium: "host policies do not support L7 rules yet". */
+function reportHostL7(rule: Record<string, unknown>, report: (p: (string | number)[], m: string) => void) {
+  for (const direction of ['ingress', 'egress'] as const) {
+    const rules = rule[direction];
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((r, i) => {
+      const toPorts = isRecord(r) ? r.toPorts : undefined;
+      if (!Array.isArray(toPorts)) return;
+      toPorts.forEach((pr, j) => {
+        if (isRecord(pr) && isRecord(pr.rules) && Array.isArray(pr.rules.http)) {
+          report(
+            [direction, i, 'toPorts', j, 'rules'],
+            'L7 rules are not supported in host (nodeSelector) policies',
+          );
+        }
+      });
+    });
+  }
 }
 
 function ciliumPolicySchema<K extends string>(kind: K, scope: RuleScope) {

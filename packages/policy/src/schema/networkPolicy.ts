@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { checkedString, crossCheck, has, type IssueSink, isRecord } from './checks';
-import { cidrContains, parseCidr } from './cidr';
+import { bitsOf, cidrContains, parseCidr } from './cidr';
 import { DESCRIBE } from './descriptions';
 import { labelSelectorSchema } from './labels';
 import { objectMetaSchema } from './meta';
@@ -42,19 +42,22 @@ function ipBlockSchema() {
 
 /**
  * Kubernetes requires each except to be a strict subset (longer prefix) of cidr; Cilium only
- * requires containment. Syntax errors were already reported by the field schemas.
+ * requires cidr to contain the except's address. Syntax errors were reported by the fields.
  */
 export function checkExcepts(raw: unknown, report: IssueSink, mode: 'strict' | 'contained'): void {
   if (!isRecord(raw) || typeof raw.cidr !== 'string' || !Array.isArray(raw.except)) return;
-  const outer = parseCidr(raw.cidr, { allowBareIp: mode === 'contained' });
+  const outer = parseCidr(raw.cidr);
   if (!outer.ok) return;
   raw.except.forEach((text, i) => {
     if (typeof text !== 'string') return;
-    const inner = parseCidr(text, { allowBareIp: mode === 'contained' });
+    const inner = parseCidr(text);
     if (!inner.ok) return;
-    const inside = cidrContains(outer.cidr, inner.cidr);
     const strict = inner.cidr.prefixLength > outer.cidr.prefixLength;
-    if (!inside || (mode === 'strict' && !strict)) {
+    const inside =
+      mode === 'strict'
+        ? cidrContains(outer.cidr, inner.cidr) && strict
+        : cidrContains(outer.cidr, { ...inner.cidr, prefixLength: bitsOf(inner.cidr.family) });
+    if (!inside) {
       const what = mode === 'strict' ? 'a strict subset of' : 'inside';
       report(['except', i], `"${text}" must be ${what} cidr "${raw.cidr}"`);
     }
