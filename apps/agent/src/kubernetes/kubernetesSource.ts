@@ -143,7 +143,9 @@ export class KubernetesSource implements ObjectSource {
   private syncedOnce: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly opts: KubernetesSourceOptions) {}
+  constructor(private readonly opts: KubernetesSourceOptions) {
+    this.emitter.setMaxListeners(0); // one per pending waitFor()
+  }
 
   on<E extends keyof ObjectSourceEvents>(event: E, listener: ObjectSourceEvents[E]): this {
     this.emitter.on(event, listener);
@@ -153,6 +155,34 @@ export class KubernetesSource implements ObjectSource {
   off<E extends keyof ObjectSourceEvents>(event: E, listener: ObjectSourceEvents[E]): this {
     this.emitter.off(event, listener);
     return this;
+  }
+
+  /**
+   * The object once the informer has it — for CNI ADD, which can race the pod's watch event.
+   * Resolves undefined after timeoutMs.
+   */
+  waitFor(
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    timeoutMs: number,
+  ): Promise<KubeObject | undefined> {
+    const key = `${kind}/${namespace ?? ''}/${name}`;
+    const now = this.known.get(key);
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const onUpsert = (obj: KubeObject) => {
+        if (keyOf(obj.kind, obj) !== key) return;
+        clearTimeout(timer);
+        this.emitter.off('upsert', onUpsert);
+        resolve(obj);
+      };
+      const timer = setTimeout(() => {
+        this.emitter.off('upsert', onUpsert);
+        resolve(undefined);
+      }, timeoutMs);
+      this.emitter.on('upsert', onUpsert);
+    });
   }
 
   /** Objects currently known (valid ones), e.g. for a status page or a full reconcile. */
