@@ -104,7 +104,8 @@ function report(
   ring: RingbufResult | { skipped: string },
   load0: number,
 ): void {
-  const { raw, pairRatios, cpuRatios } = samples;
+  const { raw, pairRatios, cpuRatios, latencyRatios } = samples;
+  const rrLat = (k: VariantKey) => (k === 'base' ? 1 : medianOf(latencyRatios, k));
   const rrCpu = (k: VariantKey) => (k === 'base' ? 1 : medianOf(cpuRatios.rr, k));
   const tpCpu = (k: VariantKey) => (k === 'base' ? 1 : medianOf(cpuRatios.tput, k));
   const rrBase = medianOf(raw.rr, 'base');
@@ -117,7 +118,7 @@ function report(
   const pct = (xs: number[] | undefined) => (xs && xs.length > 1 ? `±${(spread(xs) * 100).toFixed(1)}%` : '');
   const num = (x: number, f: (x: number) => string) => (Number.isFinite(x) ? f(x) : '-');
   const rows = variants.map((v) => {
-    if (v.skipped) return [v.label, 'skipped', '', '', '', '', '', '', '', '', ''];
+    if (v.skipped) return [v.label, 'skipped', '', '', '', '', '', '', '', '', '', ''];
     return [
       v.label,
       num(medianOf(raw.rr, v.key), (x) => x.toFixed(0)),
@@ -125,6 +126,7 @@ function report(
       pct(v.key === 'base' ? raw.rr.get('base') : pairRatios.rr.get(v.key)),
       num(rrBest(v.key), (x) => `${x.toFixed(3)}x`),
       num(rrCpu(v.key), (x) => `${x.toFixed(3)}x`),
+      num(rrLat(v.key), (x) => `${x.toFixed(3)}x`),
       num(medianOf(raw.tput, v.key), (x) => (x / 1e9).toFixed(2)),
       num(tpRatio(v.key), (x) => `${x.toFixed(3)}x`),
       pct(v.key === 'base' ? raw.tput.get('base') : pairRatios.tput.get(v.key)),
@@ -138,7 +140,8 @@ function report(
       `iperf3 (${tputSeconds} s each) at nice ${nice}, ` +
       `pod → pod through host veths; values are medians, ratios are medians of variant/baseline pairs ` +
       `(± = half the interquartile range; best = fastest run / fastest baseline run; per CPU = ` +
-      `transactions or bits per CPU-second of both ends, relative to the baseline, which holds on a busy machine). Load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ` +
+      `transactions or bits per CPU-second of both ends, relative to the baseline; p50 = baseline / variant ` +
+      `median transaction latency; both hold better than rates on a busy machine). Load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ` +
       `${availableParallelism()} CPUs.`,
   );
   const header = [
@@ -148,6 +151,7 @@ function report(
     '±',
     'best',
     'per CPU',
+    'p50',
     'Gbit/s',
     'ratio',
     '±',
@@ -194,6 +198,7 @@ function report(
     iptables_rr_cpu_ratio_10000: round(rrCpu('ipt10000')),
     iptables_conntrack_rr_cpu_ratio_100: round(rrCpu('iptct100')),
     iptables_conntrack_rr_cpu_ratio_10000: round(rrCpu('iptct10000')),
+    rr_p50_latency_ratios: Object.fromEntries(variants.map((v) => [v.key, round(rrLat(v.key))])),
     best_of_runs_ratios: Object.fromEntries(
       variants.map((v) => [v.key, { rr: round(rrBest(v.key)), tput: round(tpBest(v.key)) }]),
     ),
@@ -211,6 +216,7 @@ function report(
     rr_pair_ratios: rounded(pairRatios.rr, 3),
     tput_pair_ratios: rounded(pairRatios.tput, 3),
     rr_cpu_pair_ratios: rounded(cpuRatios.rr, 3),
+    rr_p50_pair_ratios: rounded(latencyRatios, 3),
     tput_cpu_pair_ratios: rounded(cpuRatios.tput, 3),
     rr_tps_runs: rounded(raw.rr, 0),
     tput_bps_runs: rounded(raw.tput, 0),

@@ -11,6 +11,8 @@ export interface Samples {
   pairRatios: Record<Metric, Map<VariantKey, number[]>>;
   /** variant / baseline work per CPU-second of each pair (1.0 = the variant costs no extra CPU) */
   cpuRatios: Record<Metric, Map<VariantKey, number[]>>;
+  /** rr: baseline / variant median latency of each pair (1.0 = no added latency) */
+  latencyRatios: Map<VariantKey, number[]>;
 }
 
 function push(m: Map<VariantKey, number[]>, k: VariantKey, x: number): void {
@@ -45,6 +47,7 @@ export async function measure(
     raw: { rr: new Map(), tput: new Map() },
     pairRatios: { rr: new Map(), tput: new Map() },
     cpuRatios: { rr: new Map(), tput: new Map() },
+    latencyRatios: new Map(),
   };
   const base = variants.find((v) => v.key === 'base');
   if (!base) throw new Error('no baseline variant');
@@ -77,10 +80,11 @@ export async function measure(
         push(s.pairRatios[metric], v.key, x.rate / b.rate);
         const cpu = x.perCpuSecond / b.perCpuSecond;
         if (Number.isFinite(cpu)) push(s.cpuRatios[metric], v.key, cpu);
+        if (b.p50Us && x.p50Us) push(s.latencyRatios, v.key, b.p50Us / x.p50Us);
         opts.log(
           `round ${r + 1}/${rounds} ${metric.padEnd(4)} ${v.key.padEnd(10)} ${show(metric, x.rate).padStart(14)}` +
             `  vs base ${show(metric, b.rate).padStart(14)}  = ${(x.rate / b.rate).toFixed(3)}` +
-            `  (per CPU-s ${cpu.toFixed(3)})`,
+            `  (per CPU-s ${cpu.toFixed(3)}${x.p50Us ? `, p50 ${x.p50Us} vs ${b.p50Us} µs` : ''})`,
         );
       }
     }

@@ -74,6 +74,8 @@ export async function startServers(net: TestNetwork, pod: TestPod): Promise<void
 export interface RunResult {
   rate: number;
   perCpuSecond: number;
+  /** rr only: median transaction latency, which a few starved transactions do not move */
+  p50Us?: number;
 }
 
 /** One-connection 1-byte TCP ping-pong for `seconds`: transactions per second and per CPU-second. */
@@ -82,8 +84,12 @@ export async function runRr(client: TestPod, server: TestPod, seconds: number): 
   const { stdout } = await execInNetns(client.netns, ...niced(TCP_RR, args), {
     timeoutMs: (seconds + 10) * 1000,
   });
-  const r = JSON.parse(stdout) as { tps: number; cpu_us_per_tx: number };
-  return { rate: r.tps, perCpuSecond: r.cpu_us_per_tx > 0 ? 1e6 / r.cpu_us_per_tx : Number.NaN };
+  const r = JSON.parse(stdout) as { tps: number; cpu_us_per_tx: number; latency_us_p50: number };
+  return {
+    rate: r.tps,
+    perCpuSecond: r.cpu_us_per_tx > 0 ? 1e6 / r.cpu_us_per_tx : Number.NaN,
+    p50Us: r.latency_us_p50,
+  };
 }
 
 interface IperfJson {

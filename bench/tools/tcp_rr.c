@@ -32,7 +32,7 @@
 #define MODE_STREAM 'S'
 #define MAX_SECONDS 120
 #define MAX_SIZE (1 << 20)
-#define HIST_US 20000 // latency histogram: 1 µs buckets up to 20 ms, then one overflow bucket
+#define HIST_BUCKETS 200000 // latency histogram: 100 ns buckets up to 20 ms, then one overflow bucket
 
 static double now_s(void) {
   struct timespec ts;
@@ -163,19 +163,20 @@ static int connect_to(const char *host, int port) {
   }
 }
 
+/** The q-quantile of the latency histogram, in µs. */
 static double percentile(const uint32_t *hist, uint64_t n, double q) {
   uint64_t want = (uint64_t)(q * (double)n), seen = 0;
-  for (int i = 0; i <= HIST_US; i++) {
+  for (int i = 0; i <= HIST_BUCKETS; i++) {
     seen += hist[i];
-    if (seen > want) return i;
+    if (seen > want) return i / 10.0;
   }
-  return HIST_US;
+  return HIST_BUCKETS / 10.0;
 }
 
 static int run_rr(const char *host, int port, double seconds, uint64_t max_tx, uint32_t size) {
   int fd = connect_to(host, port);
   char *buf = calloc(1, size);
-  uint32_t *hist = calloc(HIST_US + 1, sizeof *hist);
+  uint32_t *hist = calloc(HIST_BUCKETS + 1, sizeof *hist);
   if (!buf || !hist) die("calloc");
   char mode = MODE_RR;
   if (write_full(fd, &mode, 1) || write_full(fd, &size, sizeof size)) die("write");
@@ -185,8 +186,8 @@ static int run_rr(const char *host, int port, double seconds, uint64_t max_tx, u
     if (write_full(fd, buf, size)) die("write");
     if (read_full(fd, buf, size) != 1) die("read (server closed?)");
     double t2 = now_s();
-    uint64_t us = (uint64_t)((t2 - t) * 1e6);
-    hist[us > HIST_US ? HIST_US : us]++;
+    uint64_t b = (uint64_t)((t2 - t) * 1e7);
+    hist[b > HIST_BUCKETS ? HIST_BUCKETS : b]++;
     t = t2;
     tx++;
   }
@@ -196,7 +197,7 @@ static int run_rr(const char *host, int port, double seconds, uint64_t max_tx, u
   if (read_full(fd, &server_cpu, sizeof server_cpu) != 1) server_cpu = 0;
   close(fd);
   printf("{\"mode\":\"rr\",\"size\":%u,\"transactions\":%llu,\"seconds\":%.6f,\"tps\":%.1f,"
-         "\"latency_us_mean\":%.2f,\"latency_us_p50\":%.0f,\"latency_us_p99\":%.0f,"
+         "\"latency_us_mean\":%.2f,\"latency_us_p50\":%.1f,\"latency_us_p99\":%.1f,"
          "\"client_cpu_us\":%llu,\"server_cpu_us\":%llu,\"cpu_us_per_tx\":%.3f}\n",
          size, (unsigned long long)tx, elapsed, tx / elapsed, elapsed * 1e6 / (tx ? tx : 1),
          percentile(hist, tx, 0.5), percentile(hist, tx, 0.99), (unsigned long long)client_cpu,
