@@ -12,25 +12,34 @@ function sameEntry(a: PolicyEntry, b: PolicyEntry): boolean {
   return a.action === b.action && sameJson(a.http, b.http);
 }
 
-/** Map operations for one endpoint; undefined when nothing changed. */
-export function diffEndpoint(
-  before: EndpointPolicy | undefined,
-  after: EndpointPolicy | undefined,
-): EndpointDiff | undefined {
-  const id = (after ?? before)?.endpointId as number;
-  if (!after) {
-    const del = (before?.entries ?? []).map(({ direction, identity, protocol, port, endPort }) => ({
-      direction,
-      identity,
-      protocol,
-      port,
-      endPort,
-    }));
-    return { endpointId: id, upsert: [], delete: del, removed: true };
+type EntriesDiff = Pick<EndpointDiff, 'upsert' | 'delete'>;
+
+/**
+ * Remembers entry-level diffs per (before, after) pair of entries arrays: endpoints alike share
+ * their arrays, so one comparison serves them all.
+ */
+export class EntriesDiffMemo {
+  private readonly memo = new Map<PolicyEntry[], Map<PolicyEntry[], EntriesDiff>>();
+  get(before: PolicyEntry[], after: PolicyEntry[]): EntriesDiff {
+    let inner = this.memo.get(before);
+    if (!inner) {
+      inner = new Map();
+      this.memo.set(before, inner);
+    }
+    let d = inner.get(after);
+    if (!d) {
+      d = diffEntries(before, after);
+      inner.set(after, d);
+    }
+    return d;
   }
-  const old = new Map((before?.entries ?? []).map((e) => [entryKey(e), e]));
+}
+
+function diffEntries(before: PolicyEntry[], after: PolicyEntry[]): EntriesDiff {
+  if (before === after) return { upsert: [], delete: [] };
+  const old = new Map(before.map((e) => [entryKey(e), e]));
   const upsert: PolicyEntry[] = [];
-  for (const e of after.entries) {
+  for (const e of after) {
     const k = entryKey(e);
     const prev = old.get(k);
     if (!prev || !sameEntry(prev, e)) upsert.push(e);
@@ -43,6 +52,27 @@ export function diffEndpoint(
     port,
     endPort,
   }));
+  return { upsert, delete: del };
+}
+
+/** Map operations for one endpoint; undefined when nothing changed. */
+export function diffEndpoint(
+  before: EndpointPolicy | undefined,
+  after: EndpointPolicy | undefined,
+  memo: EntriesDiffMemo = new EntriesDiffMemo(),
+): EndpointDiff | undefined {
+  const id = (after ?? before)?.endpointId as number;
+  if (!after) {
+    const del = (before?.entries ?? []).map(({ direction, identity, protocol, port, endPort }) => ({
+      direction,
+      identity,
+      protocol,
+      port,
+      endPort,
+    }));
+    return { endpointId: id, upsert: [], delete: del, removed: true };
+  }
+  const { upsert, delete: del } = memo.get(before?.entries ?? [], after.entries);
   const enforcementChanged =
     !before ||
     before.enforceIngress !== after.enforceIngress ||
@@ -79,11 +109,12 @@ export function diff(before: DesiredState, after: DesiredState): StateDiff {
   const pfx = diffCidrMap(before.prefixes, after.prefixes);
   const oldEps = new Map(before.endpoints.map((e) => [e.endpointId, e]));
   const endpoints: EndpointDiff[] = [];
+  const memo = new EntriesDiffMemo();
   for (const ep of after.endpoints) {
     const prev = oldEps.get(ep.endpointId);
     oldEps.delete(ep.endpointId);
     if (prev === ep) continue;
-    const d = diffEndpoint(prev, ep);
+    const d = diffEndpoint(prev, ep, memo);
     if (d) endpoints.push(d);
   }
   for (const gone of oldEps.values()) endpoints.push(diffEndpoint(gone, undefined) as EndpointDiff);

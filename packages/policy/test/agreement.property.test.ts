@@ -19,8 +19,11 @@ import type {
   NetworkPolicyPeer,
   NetworkPolicyPort,
   Policy,
+  PolicyType,
   PortRule,
 } from '../src/types';
+
+type ArbValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
 const NAMESPACES = ['ns1', 'ns2'];
 const CIDRS = [
@@ -60,7 +63,7 @@ const podArb = fc.record({
   remote: fc.integer({ min: 0, max: 9 }).map((n) => n < 3),
 });
 
-function endpointsFrom(pods: fc.Infer<typeof podArb>[]): Endpoint[] {
+function endpointsFrom(pods: ArbValue<typeof podArb>[]): Endpoint[] {
   const alloc = new IdentityAllocator();
   return pods.map((p, i) => {
     const base = {
@@ -101,7 +104,7 @@ const k8sSelector: fc.Arbitrary<LabelSelector> = fc.oneof(
 const nsSelector: fc.Arbitrary<LabelSelector> = fc.oneof(
   fc.constant({}),
   fc.constantFrom(...NAMESPACES).map((ns) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } })),
-  fc.constant({ matchExpressions: [{ key: 'team', operator: 'In' as const, values: ['b'] }] }),
+  fc.constant<LabelSelector>({ matchExpressions: [{ key: 'team', operator: 'In', values: ['b'] }] }),
 );
 const cidrArb = fc.record({
   cidr: fc.constantFrom(...CIDRS),
@@ -132,7 +135,7 @@ const npArb = fc
   .record({
     ns: fc.constantFrom(...NAMESPACES),
     podSelector: k8sSelector,
-    types: fc.constantFrom(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
+    types: fc.constantFrom<PolicyType[] | undefined>(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
     ingress: fc.option(fc.array(npRule, { maxLength: 2 }), { nil: undefined }),
     egress: fc.option(fc.array(npRule, { maxLength: 2 }), { nil: undefined }),
   })
@@ -143,7 +146,7 @@ const npArb = fc
       metadata: { name: 'np', namespace: r.ns },
       spec: {
         podSelector: r.podSelector,
-        ...(r.types ? { policyTypes: r.types as ('Ingress' | 'Egress')[] } : {}),
+        ...(r.types ? { policyTypes: r.types } : {}),
         ...(r.ingress ? { ingress: r.ingress.map((x) => ({ from: x.peers, ports: x.ports })) } : {}),
         ...(r.egress ? { egress: r.egress.map((x) => ({ to: x.peers, ports: x.ports })) } : {}),
       },
@@ -194,7 +197,7 @@ const ciliumCommon = fc.record(
   },
   { requiredKeys: [] },
 );
-const toIngress = (c: fc.Infer<typeof ciliumCommon>, deny: boolean): CiliumIngressRule => ({
+const toIngress = (c: ArbValue<typeof ciliumCommon>, deny: boolean): CiliumIngressRule => ({
   fromEndpoints: c.endpoints,
   fromRequires: c.requires,
   fromCIDR: c.cidr,
@@ -202,7 +205,7 @@ const toIngress = (c: fc.Infer<typeof ciliumCommon>, deny: boolean): CiliumIngre
   fromEntities: c.entities,
   toPorts: deny ? c.toPorts?.map((p) => ({ ports: p.ports })) : c.toPorts,
 });
-const toEgress = (c: fc.Infer<typeof ciliumCommon>, deny: boolean): CiliumEgressRule => ({
+const toEgress = (c: ArbValue<typeof ciliumCommon>, deny: boolean): CiliumEgressRule => ({
   toEndpoints: c.endpoints,
   toRequires: c.requires,
   toCIDR: c.cidr,
@@ -280,7 +283,7 @@ const scenario = fc.record({
   probes: fc.array(probeArb, { minLength: 1, maxLength: 8 }),
 });
 
-function toFlow(endpoints: Endpoint[], p: fc.Infer<typeof probeArb>): Flow {
+function toFlow(endpoints: Endpoint[], p: ArbValue<typeof probeArb>): Flow {
   const pick = (x: number | string) =>
     typeof x === 'number' ? (endpoints[x % endpoints.length] as Endpoint) : x;
   const f: Flow = { source: pick(p.src), destination: pick(p.dst), protocol: p.protocol, port: p.port };

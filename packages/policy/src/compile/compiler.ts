@@ -8,7 +8,7 @@ import {
   type PrefixEntry,
   type StateDiff,
 } from '../desired';
-import { diff, diffEndpoint } from '../diff';
+import { diff, diffEndpoint, EntriesDiffMemo } from '../diff';
 import { LocalIdentityAllocator } from '../identity/localAllocator';
 import type { Endpoint } from '../model/endpoint';
 import type { PolicyOptions } from '../model/options';
@@ -24,11 +24,15 @@ import {
   policyContribution,
   type RequiresOf,
 } from './contributions';
-import { assembleEndpoint } from './merge';
+import { assembleEndpoint, MergeCache } from './merge';
 import type { CidrIdentities } from './peers';
+
+const cidrsCache = new WeakMap<NormalPolicy, { cidr: string[]; prefix: string[] }>();
 
 /** CIDRs a policy puts into the ipcache (Cilium CIDR rules) and the prefix map (ipBlock). */
 function policyCidrs(p: NormalPolicy): { cidr: string[]; prefix: string[] } {
+  const hit = cidrsCache.get(p);
+  if (hit) return hit;
   const cidr: string[] = [];
   const prefix: string[] = [];
   for (const spec of p.specs) {
@@ -43,7 +47,23 @@ function policyCidrs(p: NormalPolicy): { cidr: string[]; prefix: string[] } {
       }
     }
   }
-  return { cidr, prefix };
+  const out = { cidr: [...new Set(cidr)], prefix: [...new Set(prefix)] };
+  cidrsCache.set(p, out);
+  return out;
+}
+
+/** Adds (+1) or removes (-1) a policy's CIDRs; returns the CIDRs whose presence flipped. */
+function countRefs(refs: Map<string, number>, list: string[], delta: number, flipped: Set<string>): void {
+  for (const c of list) {
+    const before = refs.get(c) ?? 0;
+    const after = before + delta;
+    if (after <= 0) refs.delete(c);
+    else refs.set(c, after);
+    if (before > 0 !== after > 0) {
+      if (flipped.has(c)) flipped.delete(c);
+      else flipped.add(c);
+    }
+  }
 }
 
 /**
@@ -59,8 +79,10 @@ export class PolicyCompiler {
   private contributions = new Map<string, Map<number, EndpointContribution>>();
   private touching = new Map<number, Set<string>>();
   private cidrs: CidrIdentities = { cidr: [], prefix: [] };
-  private cidrKey = '';
-  private requiresOf: RequiresOf = () => ({ ingress: [], egress: [] });
+  private readonly cidrRefs = new Map<string, number>();
+  private readonly prefixRefs = new Map<string, number>();
+  private requiresOf: RequiresOf = () => ({ ingress: [], egress: [], key: '' });
+  private mergeCache = new MergeCache();
   private current: DesiredState = { endpoints: [], ipcache: [], prefixes: [] };
   private readonly cidrAlloc = new LocalIdentityAllocator(IDENTITY_CIDR_BASE);
   private readonly prefixAlloc = new LocalIdentityAllocator(IDENTITY_PREFIX_BASE);
@@ -103,9 +125,18 @@ export class PolicyCompiler {
     if (next) this.policies.set(key, next);
     else this.policies.delete(key);
     if ((prev && hasRequires(prev)) || (next && hasRequires(next))) return this.rebuildWithDiff();
-    const before = this.cidrKey;
-    this.refreshCidrs();
-    if (this.cidrKey !== before) return this.rebuildWithDiff();
+    // a CIDR appearing or vanishing renumbers nothing but changes what world/CIDR peers cover
+    const flipped = new Set<string>();
+    for (const [p, delta] of [
+      [prev, -1],
+      [next, 1],
+    ] as const) {
+      if (!p) continue;
+      const c = policyCidrs(p);
+      countRefs(this.cidrRefs, c.cidr, delta, flipped);
+      countRefs(this.prefixRefs, c.prefix, delta, flipped);
+    }
+    if (flipped.size > 0) return this.rebuildWithDiff();
 
     const oldContrib = this.contributions.get(key) ?? new Map<number, EndpointContribution>();
     const newContrib = next
@@ -117,22 +148,25 @@ export class PolicyCompiler {
     for (const id of oldContrib.keys()) this.touching.get(id)?.delete(key);
     for (const id of newContrib.keys()) this.touchingOf(id).add(key);
 
-    const byId = new Map(this.universe.local.map((e) => [e.endpointId, e]));
+    const byId = this.universe.localById;
     const endpoints = [...this.current.endpoints];
-    const indexOf = new Map(endpoints.map((e, i) => [e.endpointId, i]));
+    const indexOf = this.endpointIndex;
     const diffs: StateDiff['endpoints'] = [];
+    const memo = new EntriesDiffMemo();
     for (const id of [...affected].sort((a, b) => a - b)) {
       const ep = byId.get(id);
       const i = indexOf.get(id);
       if (!ep || i === undefined) continue;
       const after = this.assemble(ep);
-      const d = diffEndpoint(endpoints[i], after);
+      const d = diffEndpoint(endpoints[i], after, memo);
       endpoints[i] = after;
       if (d) diffs.push(d);
     }
     this.current = { ...this.current, endpoints };
     return { ipcacheUpsert: [], ipcacheDelete: [], prefixUpsert: [], prefixDelete: [], endpoints: diffs };
   }
+
+  private endpointIndex = new Map<number, number>();
 
   private touchingOf(id: number): Set<string> {
     let s = this.touching.get(id);
@@ -150,18 +184,21 @@ export class PolicyCompiler {
       if (c) list.push(c);
     }
     const identity = ep.host ? IDENTITY_HOST : ep.identity;
-    return assembleEndpoint(ep, identity, list, this.options);
+    return assembleEndpoint(ep, identity, list, this.options, this.mergeCache);
   }
 
   /** Recomputes the CIDR and prefix identity sets (sorted allocation keeps fresh compiles deterministic). */
   private refreshCidrs(): void {
-    const cidrSet = new Set<string>();
-    const prefixSet = new Set<string>();
+    this.cidrRefs.clear();
+    this.prefixRefs.clear();
+    const ignore = new Set<string>();
     for (const p of this.policies.values()) {
       const c = policyCidrs(p);
-      for (const x of c.cidr) cidrSet.add(x);
-      for (const x of c.prefix) prefixSet.add(x);
+      countRefs(this.cidrRefs, c.cidr, 1, ignore);
+      countRefs(this.prefixRefs, c.prefix, 1, ignore);
     }
+    const cidrSet = this.cidrRefs.keys();
+    const prefixSet = this.prefixRefs.keys();
     // a CIDR that is exactly a pod's or the node's address stays theirs: CIDR rules never match them
     const cidrList = [...cidrSet].filter((c) => !this.universe.addressOwner.has(c)).sort(comparePrefixText);
     const prefixList = [...prefixSet].sort(comparePrefixText);
@@ -171,7 +208,6 @@ export class PolicyCompiler {
       cidr: cidrList.map((c) => ({ id: this.cidrAlloc.allocate(c), prefix: parsePrefix(c)! })),
       prefix: prefixList.map((c) => ({ id: this.prefixAlloc.allocate(c), prefix: parsePrefix(c)! })),
     };
-    this.cidrKey = `${cidrList.join(',')}|${prefixList.join(',')}`;
   }
 
   private rebuildWithDiff(): StateDiff {
@@ -184,6 +220,7 @@ export class PolicyCompiler {
     this.refreshCidrs();
     const all = [...this.policies.values()];
     this.requiresOf = collectRequires(all, this.universe);
+    this.mergeCache = new MergeCache();
     this.contributions = new Map();
     this.touching = new Map();
     for (const p of all) {
@@ -202,6 +239,7 @@ export class PolicyCompiler {
     ipcache.sort((a, b) => comparePrefixText(a.cidr, b.cidr));
     prefixes.sort((a, b) => comparePrefixText(a.cidr, b.cidr));
     this.current = { endpoints, ipcache, prefixes };
+    this.endpointIndex = new Map(endpoints.map((e, i) => [e.endpointId, i]));
   }
 }
 

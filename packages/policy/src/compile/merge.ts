@@ -17,6 +17,7 @@ export function ruleRefKey(r: RuleRef): string {
 }
 
 function sortRefs(refs: RuleRef[]): RuleRef[] {
+  if (refs.length === 1) return refs;
   const byKey = new Map(refs.map((r) => [ruleRefKey(r), r]));
   return [...byKey.keys()].sort().map((k) => byKey.get(k) as RuleRef);
 }
@@ -31,13 +32,15 @@ export function compareEntries(a: PolicyEntry, b: PolicyEntry): number {
  * alone decide). Redirect plus a plain allow stays a redirect whose rules gain `{}` (allow every
  * request), because the plain allow already admits any request on that key.
  */
-export function mergeEntries(raw: RawEntry[]): PolicyEntry[] {
+export function mergeEntries(parts: RawEntry[][]): PolicyEntry[] {
   const groups = new Map<string, RawEntry[]>();
-  for (const r of raw) {
-    const k = entryKey(r);
-    const g = groups.get(k);
-    if (g) g.push(r);
-    else groups.set(k, [r]);
+  for (const raw of parts) {
+    for (const r of raw) {
+      const k = entryKey(r);
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
+    }
   }
   const out: PolicyEntry[] = [];
   for (const g of groups.values()) {
@@ -67,12 +70,43 @@ export function enforcementModeOf(ep: Endpoint, options: PolicyOptions): Enforce
   return options.endpointEnforcement?.[ep.endpointId] ?? options.enforcementMode ?? 'default';
 }
 
+/**
+ * Merged entries per set of contribution parts. Endpoints selected by the same specs in the same
+ * way hold the very same parts, so they share one merged (immutable) entries array.
+ */
+export class MergeCache {
+  private readonly ids = new WeakMap<RawEntry[], number>();
+  private next = 1;
+  private readonly cache = new Map<string, PolicyEntry[]>();
+
+  merged(parts: RawEntry[][]): PolicyEntry[] {
+    const ids: number[] = [];
+    for (const p of parts) {
+      let id = this.ids.get(p);
+      if (id === undefined) {
+        id = this.next++;
+        this.ids.set(p, id);
+      }
+      ids.push(id);
+    }
+    const key = ids.sort((a, b) => a - b).join(',');
+    let entries = this.cache.get(key);
+    if (!entries) {
+      if (this.cache.size > 50_000) this.cache.clear();
+      entries = mergeEntries(parts);
+      this.cache.set(key, entries);
+    }
+    return entries;
+  }
+}
+
 /** The desired policy of one endpoint from the contributions of the policies selecting it. */
 export function assembleEndpoint(
   ep: Endpoint,
   identity: number,
   contributions: Iterable<EndpointContribution>,
   options: PolicyOptions,
+  cache: MergeCache = new MergeCache(),
 ): EndpointPolicy {
   const mode = enforcementModeOf(ep, options);
   if (mode === 'never') {
@@ -80,11 +114,11 @@ export function assembleEndpoint(
   }
   let enforceIngress = mode === 'always';
   let enforceEgress = mode === 'always';
-  const raw: RawEntry[] = [];
+  const parts: RawEntry[][] = [];
   for (const c of contributions) {
     enforceIngress ||= c.enforceIngress;
     enforceEgress ||= c.enforceEgress;
-    for (const e of c.entries) raw.push(e);
+    for (const p of c.parts) parts.push(p);
   }
-  return { endpointId: ep.endpointId, identity, enforceIngress, enforceEgress, entries: mergeEntries(raw) };
+  return { endpointId: ep.endpointId, identity, enforceIngress, enforceEgress, entries: cache.merged(parts) };
 }

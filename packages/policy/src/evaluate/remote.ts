@@ -1,4 +1,4 @@
-import { IDENTITY_HOST } from '../desired';
+import { IDENTITY_HOST, IDENTITY_WORLD } from '../desired';
 import type { RemoteClass } from '../identity/reserved';
 import { reservedIdentity } from '../identity/reserved';
 import type { NamedPort } from '../model/endpoint';
@@ -11,6 +11,8 @@ export interface RemoteView {
   ip: string;
   address: Address | undefined;
   cls: RemoteClass;
+  /** label identity as the ipcache would give it (pods, reserved; world for the outside) */
+  identity: number;
   reservedId?: number;
   labels: Labels;
   /** container ports named by pods with the remote's identity */
@@ -32,6 +34,7 @@ export function remoteView(u: Universe, ip: string): RemoteView {
       ip,
       address,
       cls: 'pod',
+      identity: owner.identity,
       labels: info?.labels ?? u.labelsOf(ep),
       namedPorts: info?.namedPorts ?? ep.namedPorts,
       description: `${ep.namespace}/${ep.podName}`,
@@ -44,11 +47,20 @@ export function remoteView(u: Universe, ip: string): RemoteView {
       ip,
       address,
       cls: 'reserved',
+      identity: id,
       reservedId: id,
       labels: r?.labels ?? {},
       namedPorts: [],
       description: `${r?.name ?? 'reserved'} (${ip})`,
     };
   }
-  return { ip, address, cls: 'world', labels: WORLD_LABELS, namedPorts: [], description: `world (${ip})` };
+  return {
+    ip,
+    address,
+    cls: 'world',
+    identity: IDENTITY_WORLD,
+    labels: WORLD_LABELS,
+    namedPorts: [],
+    description: `world (${ip})`,
+  };
 }

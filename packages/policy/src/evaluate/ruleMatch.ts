@@ -1,51 +1,75 @@
 import type { HttpRule } from '../desired';
 import { entityCovers } from '../identity/reserved';
-import { compileSelector, type Requirement, selectorMatches } from '../labels/selector';
+import {
+  type CompiledSelector,
+  compileSelector,
+  type Requirement,
+  selectorMatches,
+} from '../labels/selector';
 import type { Endpoint, Flow } from '../model/endpoint';
-import { parsePrefix, prefixContainsAddress } from '../net/cidr';
-import { portInSpec, protocolMatches, resolveNamedPort } from '../rules/ports';
+import { type Prefix, parsePrefix, prefixContainsAddress } from '../net/cidr';
+import { namedPortIs, portInSpec, protocolMatches } from '../rules/ports';
 import type { NormalRule, PeerSpec, PortSpec } from '../rules/types';
 import type { RemoteView } from './remote';
 
-function inCidr(remote: RemoteView, cidr: string, except: string[]): boolean {
-  const c = parsePrefix(cidr);
-  if (!c || !remote.address || !prefixContainsAddress(c, remote.address)) return false;
-  return !except.some((e) => {
-    const p = parsePrefix(e);
-    return p !== undefined && prefixContainsAddress(p, remote.address as NonNullable<RemoteView['address']>);
-  });
+interface ParsedBlock {
+  cidr: Prefix | undefined;
+  except: Prefix[];
+}
+const parsedBlocks = new WeakMap<PeerSpec, ParsedBlock>();
+
+function inCidr(peer: PeerSpec & { cidr: string; except: string[] }, remote: RemoteView): boolean {
+  let block = parsedBlocks.get(peer);
+  if (!block) {
+    block = {
+      cidr: parsePrefix(peer.cidr),
+      except: peer.except.map(parsePrefix).filter((p): p is Prefix => p !== undefined),
+    };
+    parsedBlocks.set(peer, block);
+  }
+  const a = remote.address;
+  if (!block.cidr || !a || !prefixContainsAddress(block.cidr, a)) return false;
+  for (const e of block.except) if (prefixContainsAddress(e, a)) return false;
+  return true;
 }
 
-const combined = new Map<string, ReturnType<typeof compileSelector>>();
+/** Decides whether a selector selects the remote (the Evaluator memoises this per identity). */
+export type SelectorTest = (selector: CompiledSelector, remote: RemoteView) => boolean;
 
-export function peerMatches(peer: PeerSpec, remote: RemoteView, requires: Requirement[]): boolean {
+export const directSelectorTest: SelectorTest = (selector, remote) =>
+  selectorMatches(selector, remote.labels);
+
+const requiresCache = new WeakMap<Requirement[], CompiledSelector>();
+function requiresSelector(requires: Requirement[]): CompiledSelector {
+  let sel = requiresCache.get(requires);
+  if (!sel) {
+    sel = compileSelector(requires);
+    requiresCache.set(requires, sel);
+  }
+  return sel;
+}
+
+export function peerMatches(
+  peer: PeerSpec,
+  remote: RemoteView,
+  requires: Requirement[],
+  test: SelectorTest = directSelectorTest,
+): boolean {
   switch (peer.kind) {
     case 'any':
       return true;
-    case 'selector': {
-      if (!peer.ciliumEndpoints || requires.length === 0)
-        return selectorMatches(peer.selector, remote.labels);
-      return (
-        selectorMatches(peer.selector, remote.labels) &&
-        requires.every((r) => {
-          const key = `${r.key}|${r.operator}|${r.values.join(',')}`;
-          let sel = combined.get(key);
-          if (!sel) {
-            sel = compileSelector([r]);
-            combined.set(key, sel);
-          }
-          return selectorMatches(sel, remote.labels);
-        })
-      );
-    }
+    case 'selector':
+      // fromRequires/toRequires (Cilium endpoint peers only): every requirement must hold as well
+      if (!peer.ciliumEndpoints || requires.length === 0) return test(peer.selector, remote);
+      return test(peer.selector, remote) && test(requiresSelector(requires), remote);
     case 'entity':
       return entityCovers(peer.entity, remote.cls, remote.reservedId);
     case 'cidr':
       // Cilium CIDR rules describe the outside: pods and the node never match them
-      return remote.cls === 'world' && inCidr(remote, peer.cidr, peer.except);
+      return remote.cls === 'world' && inCidr(peer, remote);
     case 'ipblock':
       // Kubernetes ipBlock matches any address, pod addresses included
-      return inCidr(remote, peer.cidr, peer.except);
+      return inCidr(peer, remote);
   }
 }
 
@@ -65,11 +89,20 @@ function portSpecMatches(
   if (!protocolMatches(spec.protocol, flow.protocol)) return false;
   if (spec.name === undefined) return portInSpec(spec, flow.port);
   if (rule.direction === 'ingress') {
-    return resolveNamedPort(spec.name, spec.protocol, local.namedPorts).includes(flow.port);
+    return namedPortIs(spec.name, spec.protocol, local.namedPorts, flow.port);
   }
   // egress: the destination pod names the port (per identity, like the compiled state)
   if (remote.cls !== 'pod' || !matchedPeers.some(namedPortPeer)) return false;
-  return resolveNamedPort(spec.name, spec.protocol, remote.namedPorts).includes(flow.port);
+  return namedPortIs(spec.name, spec.protocol, remote.namedPorts, flow.port);
+}
+
+/** Whether some port spec could match the flow (named ports resolve later). */
+export function anyPortMayMatch(ports: PortSpec[], flow: Flow): boolean {
+  for (const ps of ports) {
+    if (protocolMatches(ps.protocol, flow.protocol) && (ps.name !== undefined || portInSpec(ps, flow.port)))
+      return true;
+  }
+  return false;
 }
 
 /** One way a rule admits (or denies) a flow: through a port spec, with that spec's HTTP rules. */
@@ -85,11 +118,20 @@ export function ruleMatches(
   remote: RemoteView,
   flow: Flow,
   requires: Requirement[],
+  test: SelectorTest = directSelectorTest,
+  out: RuleMatch[] = [],
 ): RuleMatch[] {
-  const matchedPeers = rule.peers.filter((p) => peerMatches(p, remote, requires));
-  if (matchedPeers.length === 0) return [];
-  if (!rule.ports) return [{ rule }];
-  const out: RuleMatch[] = [];
+  // cheap port pre-check first: most rules fail on protocol or port number
+  if (rule.ports && !anyPortMayMatch(rule.ports, flow)) return out;
+  let matchedPeers: PeerSpec[] | undefined;
+  for (const p of rule.peers) {
+    if (peerMatches(p, remote, requires, test)) (matchedPeers ??= []).push(p);
+  }
+  if (!matchedPeers) return out;
+  if (!rule.ports) {
+    out.push({ rule });
+    return out;
+  }
   for (const spec of rule.ports) {
     if (!portSpecMatches(spec, rule, local, remote, flow, matchedPeers)) continue;
     out.push(spec.http && !rule.deny ? { rule, http: spec.http } : { rule });

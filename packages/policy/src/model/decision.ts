@@ -54,7 +54,7 @@ export const SELF_DECISION: Decision = {
  * every proxy it goes through.
  */
 export function combineSides(rawSides: SideDecision[]): Decision {
-  const sides = rawSides.map((s) => ({ ...s, decidedBy: uniqueRefs(s.decidedBy) }));
+  const sides = rawSides.map((s) => (s.decidedBy.length <= 1 ? s : { ...s, decidedBy: uniqueRefs(s.decidedBy) }));
   const denied = sides.find((s) => s.verdict === 'denied');
   if (denied) return { verdict: 'denied', decidedBy: denied.decidedBy, reason: denied.reason, sides };
   const decidedBy = uniqueRefs(sides.flatMap((s) => s.decidedBy));
@@ -77,6 +77,7 @@ export function directionLabel(direction: Direction, name: string): string {
 
 /** Rule references without duplicates, in a stable order. */
 export function uniqueRefs(refs: RuleRef[]): RuleRef[] {
+  if (refs.length <= 1) return refs;
   const byKey = new Map(refs.map((r) => [ruleRefKey(r), r]));
   return [...byKey.keys()].sort().map((k) => byKey.get(k) as RuleRef);
 }

@@ -73,8 +73,14 @@ export function parseAddress(text: string): Address | undefined {
   return result;
 }
 
-function mask(bits: number, width: number): bigint {
+function computeMask(bits: number, width: number): bigint {
   return bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
+}
+const MASKS_V4 = Array.from({ length: 33 }, (_, b) => computeMask(b, 32));
+const MASKS_V6 = Array.from({ length: 129 }, (_, b) => computeMask(b, 128));
+
+function mask(bits: number, width: number): bigint {
+  return (width === 32 ? MASKS_V4[bits] : MASKS_V6[bits]) ?? computeMask(bits, width);
 }
 
 const prefixCache = new Map<string, Prefix | null>();

@@ -84,3 +84,9 @@ export function resolveNamedPort(
 export function portInSpec(spec: { port: number; endPort: number }, port: number): boolean {
   return spec.port === 0 || (port >= spec.port && port <= spec.endPort);
 }
+
+/** Whether a named port stands for `port` among the given container ports (no allocation). */
+export function namedPortIs(name: string, protocol: PortProtocolName, ports: readonly NamedPort[], port: number): boolean {
+  for (const np of ports) if (np.port === port && np.name === name && protocolMatches(protocol, np.protocol)) return true;
+  return false;
+}
