@@ -1,5 +1,5 @@
 import { ip } from '../netns';
-import { reserve } from './reservations';
+import { release, reserve } from './reservations';
 
 /** Test pods live in 10.200.0.0/16 … 10.249.0.0/16; the "world" in TEST-NET-3. */
 const POD_FIRST_OCTET2 = 200;
@@ -36,4 +36,14 @@ export async function allocateWorldIps(n: number): Promise<string[]> {
   }
   if (got.length < n) throw new Error(`only ${got.length} of ${n} free ${WORLD_PREFIX}.x test addresses`);
   return got;
+}
+
+/** Gives back a subnet from allocatePodSubnet (TestNetwork does this on destroy). */
+export function releasePodSubnet(base: string): void {
+  release(`subnet-${base}`);
+}
+
+/** Gives back addresses from allocateWorldIps. */
+export function releaseWorldIps(ips: readonly string[]): void {
+  for (const a of ips) release(`world-${a}`);
 }

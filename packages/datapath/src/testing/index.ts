@@ -2,7 +2,13 @@
 // '@membrane/datapath/testing' or packages/datapath/src/testing — never from production code.
 // Plumbing helpers re-exported so test code and benchmarks need one import.
 export { execInNetns, spawnInNetns } from '../netns';
-export { allocatePodSubnet, allocateWorldIps, WORLD_PREFIX } from './addresses';
+export {
+  allocatePodSubnet,
+  allocateWorldIps,
+  releasePodSubnet,
+  releaseWorldIps,
+  WORLD_PREFIX,
+} from './addresses';
 export { registerCleanup, type SyncCleanup, unregisterCleanup } from './cleanup';
 export { PodAgent } from './podAgent';
 export {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLink, ip, netnsExists } from '../netns';
+import { allocatePodSubnet, releasePodSubnet } from './addresses';
 import { openTcpConnection, probeTcp, probeUdp, serverStats, udpBurst } from './probes';
 import { RESERVATION_DIR } from './reservations';
 import { TestNetwork, withTestNetwork } from './testNetwork';
@@ -114,6 +115,16 @@ describe('withTestNetwork', () => {
     expect(existsSync(s.pinRoot)).toBe(false);
     expect(existsSync(`${RESERVATION_DIR}/subnet-${s.base}`)).toBe(false);
     expect((await ip(['route', 'show', 'root', `${s.base}.0/24`])).trim()).toBe('');
+  });
+
+  it('hands out and takes back subnet reservations', async () => {
+    const base = await allocatePodSubnet();
+    expect(existsSync(`${RESERVATION_DIR}/subnet-${base}`)).toBe(true);
+    const other = await allocatePodSubnet();
+    expect(other).not.toBe(base);
+    releasePodSubnet(base);
+    releasePodSubnet(other);
+    expect(existsSync(`${RESERVATION_DIR}/subnet-${base}`)).toBe(false);
   });
 
   it('gives concurrent networks distinct subnets and names', async () => {
