@@ -19,12 +19,31 @@ function keyMatches(key: unknown, segment: PathSegment): boolean {
   return String(value) === String(segment);
 }
 
-/** Source offsets [from, to) of the node at `path` (or of its nearest existing ancestor). */
+/**
+ * Source offsets [from, to) of the node at `path`. When the path does not exist (a missing
+ * field), the nearest existing ancestor, cut to its first line so an editor underlines one line
+ * of it rather than the whole block.
+ */
 export function locateRange(
   doc: Document,
   path: readonly PathSegment[],
   target: Target = 'value',
+  lineCounter?: LineCounter,
 ): [number, number] | undefined {
+  const found = walk(doc, path, target);
+  if (!found || found.exact || !lineCounter) return found?.range;
+  const [from, to] = found.range;
+  const { line } = lineCounter.linePos(from);
+  const nextLineStart = lineCounter.lineStarts[line];
+  const lineEnd = nextLineStart === undefined ? to : Math.max(from, nextLineStart - 1);
+  return [from, Math.min(to, lineEnd)];
+}
+
+function walk(
+  doc: Document,
+  path: readonly PathSegment[],
+  target: Target,
+): { range: [number, number]; exact: boolean } | undefined {
   let node: AnyNode = doc.contents as AnyNode;
   let best = rangeOf(node);
   for (let i = 0; i < path.length; i++) {
@@ -33,9 +52,12 @@ export function locateRange(
     if (isAlias(node)) node = node.resolve(doc) as AnyNode;
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && keyMatches(item.key, segment));
-      if (!pair) return best;
+      if (!pair) return best && { range: best, exact: false };
       const keyRange = rangeOf(pair.key as AnyNode);
-      if (last && target === 'key') return keyRange ?? best;
+      if (last && target === 'key') {
+        const range = keyRange ?? best;
+        return range && { range, exact: true };
+      }
       const valueRange = rangeOf(pair.value as AnyNode);
       // `key:` with nothing after it: the key is the best place to point at.
       const valueIsEmpty = isScalar(pair.value) && pair.value.value === null;
@@ -43,14 +65,14 @@ export function locateRange(
       node = pair.value as AnyNode;
     } else if (isSeq(node) && typeof segment === 'number') {
       const item = node.items[segment] as AnyNode;
-      if (!item) return best;
+      if (!item) return best && { range: best, exact: false };
       best = rangeOf(item) ?? best;
       node = item;
     } else {
-      return best;
+      return best && { range: best, exact: false };
     }
   }
-  return best;
+  return best && { range: best, exact: true };
 }
 
 export function toSourceRange(

@@ -136,6 +136,10 @@ spec:
   podSelector: {}
 `;
     expect(errorsOf(text)).toEqual(['policy.yaml:4:3 metadata.name: is required']);
+    // The range covers only the first line of the map, so an editor underlines one line.
+    const [missing] = parseDocuments(text).errors;
+    expect(missing).toMatchObject({ line: 4, column: 3, endLine: 4, endColumn: 18 });
+    expect(text.slice(missing?.from, missing?.to)).toBe('namespace: prod');
     expect(errorsOf('kind: NetworkPolicy\nmetadata: {name: a}\nspec: {}\n')).toEqual([
       'policy.yaml:1:1 apiVersion: must be "networking.k8s.io/v1", got undefined',
     ]);

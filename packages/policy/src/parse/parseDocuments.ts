@@ -54,7 +54,7 @@ class DocumentContext {
   }
 
   range(path: readonly PathSegment[], target: Target = 'value'): SourceRange {
-    return this.sourceRange(locateRange(this.doc, path, target) ?? [0, 0]);
+    return this.sourceRange(locateRange(this.doc, path, target, this.lineCounter) ?? [0, 0]);
   }
 
   report(

@@ -33,7 +33,7 @@ export function locatePath(
   const lineCounter = new LineCounter();
   const doc = documentsOf(text, lineCounter)[document];
   if (!doc) return undefined;
-  const range = locateRange(doc, path, options.target ?? 'value');
+  const range = locateRange(doc, path, options.target ?? 'value', lineCounter);
   return range ? toSourceRange(options.filename ?? 'input.yaml', lineCounter, range) : undefined;
 }
 
