@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "conntrack.h"
 #include "events.h"
+#include "fragments.h"
 #include "lb.h"
 
 #define MB_SOURCE_FILE MB_FILE_LXC
@@ -136,6 +137,8 @@ static __always_inline int mb_parse_ipv4(struct mb_pkt *p)
   void *data = (void *)(long)skb->data;
   void *data_end = (void *)(long)skb->data_end;
   struct iphdr *ip = data + sizeof(struct ethhdr);
+  struct mb_frag_key frag;
+  bool more_fragments;
   __u32 ihl;
   __u8 *l4;
 
@@ -155,9 +158,19 @@ static __always_inline int mb_parse_ipv4(struct mb_pkt *p)
   p->tuple.daddr = ip->daddr;
   p->tuple.protocol = ip->protocol;
   if (ip->frag_off & bpf_htons(MB_IP_OFFSET)) {
+    /* A later fragment: no L4 header. Borrow the ports its first fragment recorded. */
     p->flags |= MB_FLOW_F_FRAGMENT;
+    frag = mb_frag_key_of(ip);
+    if (mb_frag_ports(&frag, &p->tuple.sport, &p->tuple.dport)) {
+      p->sport = bpf_ntohs(p->tuple.sport);
+      p->dport = bpf_ntohs(p->tuple.dport);
+      p->flags |= MB_FLOW_F_FRAG_PORTS;
+    }
     return 0;
   }
+  more_fragments = ip->frag_off & bpf_htons(MB_IP_MF);
+  if (more_fragments)
+    frag = mb_frag_key_of(ip);
   l4 = (__u8 *)ip + ihl * 4;
   if ((void *)(l4 + 36) > data_end) {
     /* Headers not linear (or a short packet): pull, then re-derive every packet pointer.
@@ -181,6 +194,8 @@ static __always_inline int mb_parse_ipv4(struct mb_pkt *p)
     p->tuple.dport = *(__be16 *)(l4 + 2);
     p->sport = bpf_ntohs(p->tuple.sport);
     p->dport = bpf_ntohs(p->tuple.dport);
+    if (more_fragments)
+      mb_frag_remember(&frag, p->tuple.sport, p->tuple.dport);
     break;
   case MB_PROTO_ICMP:
     if ((void *)(l4 + 8) > data_end)
@@ -275,7 +290,7 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
   if (res.action == MB_POLICY_DENY)
     return MB_DROP(&p, MB_DROP_POLICY_DENY);
   if (res.action == MB_POLICY_NONE && mb_endpoint_enforces(p.ep, dir)) {
-    if (p.flags & MB_FLOW_F_FRAGMENT)
+    if ((p.flags & MB_FLOW_F_FRAGMENT) && !(p.flags & MB_FLOW_F_FRAG_PORTS))
       return MB_DROP(&p, MB_DROP_FRAGMENT);
     if (p.tuple.protocol == MB_PROTO_TCP && (p.tcp_flags & MB_TCP_ACK))
       return MB_DROP(&p, MB_DROP_CT_NO_ENTRY);
@@ -284,9 +299,9 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
   if (res.action == MB_POLICY_REDIRECT)
     p.proxy_port = res.proxy_port; /* L7 proxy: later issue; forwarded for now */
 
-  /* 4. Admit: a lone RST needs no entry; a fragment's tuple has no ports to track. */
+  /* 4. Admit: a lone RST needs no entry; a portless fragment has no tuple to track. */
   p.flags |= MB_FLOW_F_NEW;
-  if (!(p.flags & MB_FLOW_F_FRAGMENT) && !(p.tcp_flags & MB_TCP_RST)) {
+  if ((!(p.flags & MB_FLOW_F_FRAGMENT) || (p.flags & MB_FLOW_F_FRAG_PORTS)) && !(p.tcp_flags & MB_TCP_RST)) {
     fresh.remote_identity = p.remote_identity;
     fresh.endpoint_id = p.ep->endpoint_id;
     fresh.proxy_port = p.proxy_port;

@@ -28,6 +28,7 @@ enum mb_event_type {
 #define MB_FLOW_F_NEW (1U << 1)      /* first packet of a newly admitted connection */
 #define MB_FLOW_F_FRAGMENT (1U << 2) /* non-first IPv4 fragment (no ports) */
 #define MB_FLOW_F_RELATED (1U << 3)  /* ICMP error belonging to a tracked connection */
+#define MB_FLOW_F_FRAG_PORTS (1U << 4) /* later fragment whose ports came from its first fragment */
 
 struct mb_event_hdr {
   __u8 type;    /* enum mb_event_type */

@@ -36,7 +36,12 @@ export async function createHarness(
     }
   };
   try {
-    dp = Datapath.open({ pinRoot: net.pinRoot, config: { alwaysWakeup: true, ...opts.config } });
+    dp = Datapath.open({
+      pinRoot: net.pinRoot,
+      // lets a developer try a rebuilt object without replacing the one other runs use
+      ...(process.env.MEMBRANE_TEST_BPF_OBJECT ? { objectPath: process.env.MEMBRANE_TEST_BPF_OBJECT } : {}),
+      config: { alwaysWakeup: true, ...opts.config },
+    });
     const h: Harness = {
       net,
       dp,

@@ -2,8 +2,8 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY_ANY, IDENTITY_PREFIX_BASE, PROTO_ANY, PROTO_TCP, PROTO_UDP } from '../src/maps/constants';
-import { probeTcp, probeUdp, type TestPod } from '../src/testing';
-import { ALLOW_MS, createHarness, entry, type Harness } from './harness';
+import { probeTcp, probeUdp, serverStats, type TestPod, udpBurst } from '../src/testing';
+import { ALLOW_MS, createHarness, entry, type Harness, sleep } from './harness';
 
 const DENY_MS = 400; // a denied probe is silence until this timeout
 let h: Harness;
@@ -169,6 +169,22 @@ describe('conntrack', () => {
     // the same tuple is usable again (so the denial above was the policy, not the socket)
     h.setPolicy(b, { ingress: true, entries: [entry({ identity: h.identity(a), port: 80, endPort: 80 })] });
     expect(await probeTcp(a, b, 80, ALLOW_MS, { srcPort: 40123 })).toBe('allowed');
+  });
+});
+
+describe('IPv4 fragments', () => {
+  it('judges later fragments like their first: a port rule admits a datagram larger than the MTU', async () => {
+    h.setPolicy(b, {
+      ingress: true,
+      entries: [entry({ identity: h.identity(a), protocol: PROTO_UDP, port: 53, endPort: 53 })],
+    });
+    const before = (await serverStats(b))['udp/53']?.datagrams ?? 0;
+    expect(await udpBurst(a, b, 53, 5, 4000)).toBe(5);
+    await sleep(300);
+    expect(((await serverStats(b))['udp/53']?.datagrams ?? 0) - before).toBe(5);
+    // and the big echoes came back through a's enforcing ingress as replies
+    h.setPolicy(a, { ingress: true });
+    expect(await probeUdp(a, b, 53, ALLOW_MS)).toBe('allowed');
   });
 });
 

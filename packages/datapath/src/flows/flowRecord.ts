@@ -42,6 +42,7 @@ export const FLOW_F_REPLY = 1;
 export const FLOW_F_NEW = 2;
 export const FLOW_F_FRAGMENT = 4;
 export const FLOW_F_RELATED = 8;
+export const FLOW_F_FRAG_PORTS = 16;
 
 /** Batch framing added by the native reader before each record. */
 const BATCH_HDR = 8;
