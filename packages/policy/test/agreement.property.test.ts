@@ -135,7 +135,12 @@ const npArb = fc
   .record({
     ns: fc.constantFrom(...NAMESPACES),
     podSelector: k8sSelector,
-    types: fc.constantFrom<PolicyType[] | undefined>(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
+    types: fc.constantFrom<PolicyType[] | undefined>(
+      undefined,
+      ['Ingress'],
+      ['Egress'],
+      ['Ingress', 'Egress'],
+    ),
     ingress: fc.option(fc.array(npRule, { maxLength: 2 }), { nil: undefined }),
     egress: fc.option(fc.array(npRule, { maxLength: 2 }), { nil: undefined }),
   })

@@ -125,7 +125,9 @@ export function ruleMatches(
   if (rule.ports && !anyPortMayMatch(rule.ports, flow)) return out;
   let matchedPeers: PeerSpec[] | undefined;
   for (const p of rule.peers) {
-    if (peerMatches(p, remote, requires, test)) (matchedPeers ??= []).push(p);
+    if (!peerMatches(p, remote, requires, test)) continue;
+    if (matchedPeers) matchedPeers.push(p);
+    else matchedPeers = [p];
   }
   if (!matchedPeers) return out;
   if (!rule.ports) {

@@ -54,7 +54,9 @@ export const SELF_DECISION: Decision = {
  * every proxy it goes through.
  */
 export function combineSides(rawSides: SideDecision[]): Decision {
-  const sides = rawSides.map((s) => (s.decidedBy.length <= 1 ? s : { ...s, decidedBy: uniqueRefs(s.decidedBy) }));
+  const sides = rawSides.map((s) =>
+    s.decidedBy.length <= 1 ? s : { ...s, decidedBy: uniqueRefs(s.decidedBy) },
+  );
   const denied = sides.find((s) => s.verdict === 'denied');
   if (denied) return { verdict: 'denied', decidedBy: denied.decidedBy, reason: denied.reason, sides };
   const decidedBy = uniqueRefs(sides.flatMap((s) => s.decidedBy));

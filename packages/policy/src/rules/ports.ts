@@ -86,7 +86,13 @@ export function portInSpec(spec: { port: number; endPort: number }, port: number
 }
 
 /** Whether a named port stands for `port` among the given container ports (no allocation). */
-export function namedPortIs(name: string, protocol: PortProtocolName, ports: readonly NamedPort[], port: number): boolean {
-  for (const np of ports) if (np.port === port && np.name === name && protocolMatches(protocol, np.protocol)) return true;
+export function namedPortIs(
+  name: string,
+  protocol: PortProtocolName,
+  ports: readonly NamedPort[],
+  port: number,
+): boolean {
+  for (const np of ports)
+    if (np.port === port && np.name === name && protocolMatches(protocol, np.protocol)) return true;
   return false;
 }
