@@ -25,8 +25,16 @@ describe('formatYaml', () => {
     ];
     const annotations = Object.fromEntries(tricky.map((value, i) => [`k${i}`, value]));
     const objects = [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', annotations } },
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } },
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'a', labels: { 'kubernetes.io/metadata.name': 'a' }, annotations },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'b', labels: { 'kubernetes.io/metadata.name': 'b' } },
+      },
     ];
     const result = parseDocuments(formatYaml(objects));
     expect(result.errors).toEqual([]);

@@ -14,4 +14,9 @@ export {
   parseDocuments,
 } from './parseDocuments';
 export { describeField, type FieldAt, fieldAt, locatePath } from './sourceMap';
-export { type ObjectValidation, type ValidObject, validateObject } from './validateObject';
+export {
+  NAMESPACE_NAME_LABEL,
+  type ObjectValidation,
+  type ValidObject,
+  validateObject,
+} from './validateObject';

@@ -14,6 +14,8 @@ import { issueMessage, unknownFieldMessage } from './messages';
 import { knownKeysAt } from './schemaKeys';
 import { policyWarnings } from './warnings';
 
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
 export type ValidObject = { [K in SupportedKind]: { kind: K; object: KindMap[K] } }[SupportedKind];
 
 export interface Finding {
@@ -66,6 +68,11 @@ export function validateRaw(raw: unknown): Validation {
   }
   const object = parsed.data as KindMap[typeof kind];
   applyNamespaceScope(object.metadata, info.namespaced);
+  if (kind === 'Namespace') {
+    // The API server labels every namespace with its own name (and overrides any other value);
+    // namespaceSelector rules rely on it.
+    object.metadata.labels = { ...object.metadata.labels, [NAMESPACE_NAME_LABEL]: object.metadata.name };
+  }
   for (const warning of policyWarnings(kind, object)) {
     findings.push({ path: warning.path, message: warning.message, target: 'value', severity: 'warning' });
   }

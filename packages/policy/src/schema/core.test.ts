@@ -6,12 +6,13 @@ const parse = (text: string) => parseDocuments(text, { filename: 'k.yaml' });
 const errors = (text: string) => parse(text).errors.map(formatPolicyError);
 
 describe('Namespace', () => {
-  it('needs a DNS-1123 label name and has no namespace', () => {
+  it('has no namespace and carries the kubernetes.io/metadata.name label, as the API server sets it', () => {
     const ok = parse('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n  labels: {team: a}\n');
     expect(ok.errors).toEqual([]);
-    expect(ok.objects[0]).toMatchObject({
-      kind: 'Namespace',
-      object: { metadata: { name: 'prod', labels: { team: 'a' } } },
+    expect(ok.objects[0]?.kind).toBe('Namespace');
+    expect(ok.objects[0]?.object.metadata.labels).toEqual({
+      team: 'a',
+      'kubernetes.io/metadata.name': 'prod',
     });
     expect(ok.objects[0]?.object.metadata.namespace).toBeUndefined();
   });
