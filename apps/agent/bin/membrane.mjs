@@ -19,6 +19,8 @@ function newestMtime(dir) {
 
 function bundleFresh() {
   if (process.env.MEMBRANE_FROM_SOURCE || !existsSync(bundle)) return false;
+  // Tests build the bundle once and then call the CLI many times while sources may still change.
+  if (process.env.MEMBRANE_BUNDLE === '1') return true;
   const built = statSync(bundle).mtimeMs;
   const sources = [`${root}src`, `${root}../../packages/api/src`, `${root}../../packages/policy/src`];
   return sources.every((dir) => !existsSync(dir) || newestMtime(dir) <= built);

@@ -56,6 +56,27 @@ function probeUdp(t, timeoutMs) {
   });
 }
 
-const results = await Promise.all(targets.map((t) => (t.protocol === 'UDP' ? probeUdp(t) : probeTcp(t))));
-process.stdout.write(`${JSON.stringify(results)}\n`);
-process.exit(0);
+const probeAll = (timeoutMs, targets) =>
+  Promise.all(targets.map((t) => (t.protocol === 'UDP' ? probeUdp(t, timeoutMs) : probeTcp(t, timeoutMs))));
+
+if (process.argv[2] === '--serve') {
+  const rl = readline.createInterface({ input: process.stdin });
+  let inFlight = 0;
+  let closed = false;
+  rl.on('line', async (line) => {
+    inFlight++;
+    const { req, timeoutMs, targets } = JSON.parse(line);
+    const results = await probeAll(timeoutMs, targets);
+    process.stdout.write(`${JSON.stringify({ req, results })}\n`);
+    if (--inFlight === 0 && closed) process.exit(0);
+  });
+  // The agent closing stdin (or dying) ends the prober once its answers are out.
+  rl.on('close', () => {
+    closed = true;
+    if (inFlight === 0) process.exit(0);
+  });
+} else {
+  const { timeoutMs, targets } = JSON.parse(process.argv[2] ?? '{}');
+  process.stdout.write(`${JSON.stringify(await probeAll(timeoutMs, targets))}\n`);
+  process.exit(0);
+}

@@ -298,6 +298,71 @@ describe('membrane agent (real kernel, through the CLI)', () => {
     }
   });
 
+  it('relabelling a namespace re-identifies its pods in place; deleting a pod removes its netns, links and entries', async () => {
+    const before = JSON.parse(await h.ok(['get', 'endpoints', '-n', 'z', '-o', 'json'])).items as {
+      pod: string;
+      id: number;
+      identity: number;
+      ifindex: number;
+      netns: string;
+      workload: { pid: number };
+    }[];
+    await h.ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'z', labels: { team: 'blue' } },
+      }),
+    );
+    const after = JSON.parse(await h.ok(['get', 'endpoints', '-n', 'z', '-o', 'json']))
+      .items as typeof before;
+    for (const b of before) {
+      const a = after.find((e) => e.pod === b.pod)!;
+      expect(a.identity).not.toBe(b.identity);
+      expect([a.id, a.ifindex, a.netns, a.workload.pid]).toEqual([b.id, b.ifindex, b.netns, b.workload.pid]);
+    }
+    // A policy selecting by the new namespace label now applies to z's pods.
+    const np = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'only-blue', namespace: 'x' },
+      spec: {
+        podSelector: { matchLabels: { pod: 'c' } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'blue' } } }] }],
+      },
+    };
+    await h.ok(['apply', '-f', '-'], JSON.stringify(np));
+    const toXc = (await matrix(80, 'TCP')).filter((r) => r.to === 'x/c' && r.from !== 'x/c');
+    expect(
+      toXc
+        .filter((r) => r.result === 'allowed')
+        .map((r) => r.from)
+        .sort(),
+    ).toEqual(['z/a', 'z/b', 'z/c']);
+    await h.ok(['delete', '-f', '-'], JSON.stringify(np));
+
+    const za = after.find((e) => e.pod === 'a')!;
+    await h.ok(['delete', 'pod', 'a', '-n', 'z']);
+    const { readdirSync, existsSync } = await import('node:fs');
+    expect(existsSync(`/run/netns/${za.netns}`)).toBe(false);
+    expect(readdirSync(`${h.pinRoot}/links`).filter((n) => n.startsWith(`ep${za.id}-`))).toEqual([]);
+    await h.ok(['apply', '-f', '-'], modelYaml());
+  });
+
+  it('policy validate works without an agent; status fails without one', async () => {
+    const lone = AgentHarness.withoutAgent('/nonexistent-mbr');
+    expect((await lone.cli(['status'])).code).toBe(1);
+    const ok = await lone.cli(['policy', 'validate', '-f', '-'], DENY_Y_EXCEPT_XA);
+    expect(ok.code).toBe(0);
+    const bad = await lone.cli(
+      ['policy', 'validate', '-f', '-'],
+      DENY_Y_EXCEPT_XA.replace('"TCP"', '"TCPX"'),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/<stdin>:1:\d+: /);
+  });
+
   it('pod commands run in the pod namespace, restart when they exit, and keep their log; exec passes exit codes', async () => {
     const pod = {
       apiVersion: 'v1',

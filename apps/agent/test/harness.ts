@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,15 @@ import { allocatePodSubnet, registerCleanup, unregisterCleanup } from '@membrane
 // A real agent process for end-to-end tests: its own state directory, bpffs pin root and pod
 // subnet (so parallel test runs never collide), driven through the real `membrane` CLI, and
 // torn down completely (pods, workloads, namespaces, links, pins) even when a test fails.
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 const BIN = fileURLToPath(new URL('../bin/membrane.mjs', import.meta.url));
 const AGENT_DIR = fileURLToPath(new URL('../', import.meta.url));
@@ -37,6 +46,7 @@ export class AgentHarness {
 
   static async start(): Promise<AgentHarness> {
     ensureBundle();
+    AgentHarness.sweepStale();
     const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
     const h = new AgentHarness(
       mkdtempSync(join(tmpdir(), 'mbr-agent-test-')),
@@ -44,6 +54,10 @@ export class AgentHarness {
       `${await allocatePodSubnet()}.0/24`,
     );
     registerCleanup(h);
+    writeFileSync(
+      join(h.stateDir, 'test-owner.json'),
+      JSON.stringify({ pid: process.pid, pinRoot: h.pinRoot }),
+    );
     await h.startAgent();
     return h;
   }
@@ -151,6 +165,30 @@ export class AgentHarness {
     for (const ns of this.netnsNames()) await deleteNetns(ns).catch(() => undefined);
     if (existsSync(this.pinRoot)) Datapath.open({ pinRoot: this.pinRoot }).destroy();
     rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** A CLI runner for a state directory with no agent behind it. */
+  static withoutAgent(stateDir: string): AgentHarness {
+    return new AgentHarness(stateDir, '', '');
+  }
+
+  /** Removes what harnesses of test processes that died without cleaning up left behind. */
+  static sweepStale(): void {
+    for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('mbr-agent-test-'))) {
+      const dir = join(tmpdir(), name);
+      try {
+        const owner = JSON.parse(readFileSync(join(dir, 'test-owner.json'), 'utf8')) as {
+          pid: number;
+          pinRoot: string;
+        };
+        if (pidAlive(owner.pid)) continue;
+        const stale = new AgentHarness(dir, owner.pinRoot, '');
+        try {
+          process.kill(JSON.parse(readFileSync(join(dir, 'agent.pid'), 'utf8')), 'SIGKILL');
+        } catch {}
+        stale.cleanupSync();
+      } catch {}
+    }
   }
 
   /** Last resort when the test process is interrupted before afterAll (see registerCleanup). */
