@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { apiVersionOf, collectionPath, type WatchedResource } from './resources';
 
@@ -40,6 +41,8 @@ export class FakeApiServer {
   private readonly collections = new Map<string, Collection>();
   private readonly watches = new Set<OpenWatch>();
   private server: Server | undefined;
+  /** every TCP connection, TLS or not, so close() never waits on a client's keep-alive */
+  private readonly sockets = new Set<Socket>();
   private rv = 100;
   /** History before this revision is gone: watching from older answers 410. */
   private compactedRv = 0;
@@ -54,6 +57,8 @@ export class FakeApiServer {
   constructor(
     resources: readonly WatchedResource[],
     readonly token = 'test-token',
+    /** serve HTTPS with this key and certificate (PEM) */
+    private readonly tls?: { key: string; cert: string },
   ) {
     for (const r of resources)
       this.collections.set(collectionPath(r), { resource: r, objects: new Map(), log: [] });
@@ -64,9 +69,14 @@ export class FakeApiServer {
   }
 
   async listen(): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.server = this.tls ? createTlsServer(this.tls, handler) : createServer(handler);
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   kubeConfig(url: string): KubeConfig {
@@ -85,6 +95,7 @@ export class FakeApiServer {
     this.watches.clear();
     if (!this.server) return;
     this.server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((r) => this.server!.close(() => r()));
   }
 
