@@ -162,13 +162,15 @@ describe('conntrack', () => {
   });
 
   it('re-admits a closed connection by policy: a revoked allow stops new connections', async () => {
+    // a fixed source port below the ephemeral range, so no other probe of this run can hold it
+    const srcPort = 20000 + Math.floor(Math.random() * 10000);
     h.setPolicy(b, { ingress: true, entries: [entry({ identity: h.identity(a), port: 80, endPort: 80 })] });
-    expect(await probeTcp(a, b, 80, ALLOW_MS, { srcPort: 40123 })).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS, { srcPort })).toBe('allowed');
     h.setPolicy(b, { ingress: true, entries: [] });
-    expect(await probeTcp(a, b, 80, DENY_MS, { srcPort: 40123 })).toBe('denied');
+    expect(await probeTcp(a, b, 80, DENY_MS, { srcPort })).toBe('denied');
     // the same tuple is usable again (so the denial above was the policy, not the socket)
     h.setPolicy(b, { ingress: true, entries: [entry({ identity: h.identity(a), port: 80, endPort: 80 })] });
-    expect(await probeTcp(a, b, 80, ALLOW_MS, { srcPort: 40123 })).toBe('allowed');
+    expect(await probeTcp(a, b, 80, ALLOW_MS, { srcPort })).toBe('allowed');
   });
 });
 
