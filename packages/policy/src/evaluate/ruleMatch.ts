@@ -84,7 +84,7 @@ function portSpecMatches(
   local: Endpoint,
   remote: RemoteView,
   flow: Flow,
-  matchedPeers: PeerSpec[],
+  namedPortPeerMatched: boolean,
 ): boolean {
   if (!protocolMatches(spec.protocol, flow.protocol)) return false;
   if (spec.name === undefined) return portInSpec(spec, flow.port);
@@ -92,7 +92,7 @@ function portSpecMatches(
     return namedPortIs(spec.name, spec.protocol, local.namedPorts, flow.port);
   }
   // egress: the destination pod names the port (per identity, like the compiled state)
-  if (remote.cls !== 'pod' || !matchedPeers.some(namedPortPeer)) return false;
+  if (remote.cls !== 'pod' || !namedPortPeerMatched) return false;
   return namedPortIs(spec.name, spec.protocol, remote.namedPorts, flow.port);
 }
 
@@ -111,7 +111,28 @@ export interface RuleMatch {
   http?: HttpRule[];
 }
 
-/** How a rule matches a flow at `local` (undefined: it does not). */
+const plainMatches = new WeakMap<NormalRule, RuleMatch>();
+const httpMatches = new WeakMap<PortSpec, RuleMatch>();
+
+/** Match records are immutable and shared, so matching allocates nothing per flow. */
+function matchOf(rule: NormalRule, spec: PortSpec | undefined): RuleMatch {
+  if (spec?.http && !rule.deny) {
+    let m = httpMatches.get(spec);
+    if (!m) {
+      m = { rule, http: spec.http };
+      httpMatches.set(spec, m);
+    }
+    return m;
+  }
+  let m = plainMatches.get(rule);
+  if (!m) {
+    m = { rule };
+    plainMatches.set(rule, m);
+  }
+  return m;
+}
+
+/** Appends to `out` each way the rule matches a flow at `local`. */
 export function ruleMatches(
   rule: NormalRule,
   local: Endpoint,
@@ -123,20 +144,23 @@ export function ruleMatches(
 ): RuleMatch[] {
   // cheap port pre-check first: most rules fail on protocol or port number
   if (rule.ports && !anyPortMayMatch(rule.ports, flow)) return out;
-  let matchedPeers: PeerSpec[] | undefined;
+  let matched = false;
+  let namedPortPeerMatched = false;
   for (const p of rule.peers) {
     if (!peerMatches(p, remote, requires, test)) continue;
-    if (matchedPeers) matchedPeers.push(p);
-    else matchedPeers = [p];
+    matched = true;
+    if (namedPortPeer(p)) {
+      namedPortPeerMatched = true;
+      break;
+    }
   }
-  if (!matchedPeers) return out;
+  if (!matched) return out;
   if (!rule.ports) {
-    out.push({ rule });
+    out.push(matchOf(rule, undefined));
     return out;
   }
   for (const spec of rule.ports) {
-    if (!portSpecMatches(spec, rule, local, remote, flow, matchedPeers)) continue;
-    out.push(spec.http && !rule.deny ? { rule, http: spec.http } : { rule });
+    if (portSpecMatches(spec, rule, local, remote, flow, namedPortPeerMatched)) out.push(matchOf(rule, spec));
   }
   return out;
 }
