@@ -12,18 +12,30 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getLink } from '@membrane/datapath';
+import { Datapath, getLink } from '@membrane/datapath';
+import type { Policy } from '@membrane/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatapath } from '../datapath/adapter';
+import type { EndpointRecord } from '../endpoints/endpointManager';
 import { Ipam } from '../endpoints/ipam';
+import type { RawFlow } from '../flows/rawFlow';
+import { FakeApiServer } from '../kubernetes/fakeApiServer';
+import { KubernetesSource } from '../kubernetes/kubernetesSource';
+import { WATCHED_RESOURCES } from '../kubernetes/resources';
+import { createLogger } from '../log';
+import { PolicyReconciler } from '../policy/reconciler';
 import { buildBusyboxImage, type Containerd, startContainerd } from './containerdLab';
-import { NetnsCniBackend } from './netnsBackend';
+import { type CniEndpoint, NetnsCniBackend } from './netnsBackend';
 import { buildPlugin } from './pluginHarness';
 import { type CniServer, startCniServer } from './server';
 
 // End to end with a real container runtime: a private containerd runs busybox-static containers
 // with `ctr run --cni`; ctr executes membrane-cni from /opt/cni/bin with the conflist this test
 // writes to /etc/cni/net.d (the only directories ctr reads), and the plugin reaches the agent-side
-// server and NetnsCniBackend. Traffic flows only between the test's own containers.
+// server and NetnsCniBackend. Traffic flows only between the test's own containers. The second
+// test adds what the agent does in Kubernetes mode: pod labels from the informer (in-test API
+// server) → identity → real datapath programs and a compiled CiliumNetworkPolicy, all before ADD
+// answers, and the kernel's flow records.
 
 const have = (bin: string) => {
   try {
@@ -59,6 +71,9 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
   let ipam: Ipam;
   const running: ChildProcess[] = [];
   const added: string[] = [];
+  /** what the agent does for a new or removed endpoint; set per test */
+  let onEndpoint: ((ep: CniEndpoint) => Promise<void>) | undefined;
+  let onRemove: ((ep: CniEndpoint) => Promise<void>) | undefined;
 
   beforeAll(async () => {
     buildPlugin();
@@ -91,6 +106,10 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
       hostIfPrefix: `mc${suffix.slice(-3)}`,
       onEndpoint: async (ep) => {
         added.push(ep.containerId);
+        await onEndpoint?.(ep);
+      },
+      onRemove: async (ep) => {
+        await onRemove?.(ep);
       },
     });
     server = await startCniServer({ socketPath: join(dir, 'cni.sock'), backend });
@@ -196,5 +215,140 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
     expect(ipam.all()).toEqual({});
     expect(await getLink(srvEp.hostIfname)).toBeNull();
     expect(existsSync(`/run/netns/${srvEp.netns}`)).toBe(false);
+  }, 120_000);
+
+  it('identity from the informer Pod labels and a CiliumNetworkPolicy enforced before ADD returns; flows carry the verdicts', async () => {
+    // The cluster, as an in-test API server: namespace, three pods (named after the containers),
+    // and a policy letting only app=ok reach app=srv on TCP 8080.
+    const api = new FakeApiServer(WATCHED_RESOURCES);
+    const url = await api.listen();
+    const pod = (name: string, app: string) => ({
+      metadata: { name: `${name}-${suffix}`, namespace: 'shop', labels: { app } },
+      spec: { nodeName: 'node-a', containers: [{ name: 'main', image: IMAGE }] },
+    });
+    api.upsert('Namespace', { metadata: { name: 'shop' } });
+    for (const [n, app] of [
+      ['srv', 'srv'],
+      ['ok', 'ok'],
+      ['bad', 'bad'],
+    ] as const)
+      api.upsert('Pod', pod(n, app));
+    api.upsert('CiliumNetworkPolicy', {
+      metadata: { name: 'srv-from-ok', namespace: 'shop' },
+      spec: {
+        endpointSelector: { matchLabels: { app: 'srv' } },
+        ingress: [
+          {
+            fromEndpoints: [{ matchLabels: { app: 'ok' } }],
+            toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }],
+          },
+        ],
+      },
+    });
+    const source = new KubernetesSource({ kubeConfig: api.kubeConfig(url), nodeName: 'node-a', resyncMs: 0 });
+    const pinRoot = `/sys/fs/bpf/membrane-test-k8s${suffix}`;
+    const log = createLogger({ test: 'containerd' }, 'warn');
+    const datapath = await openDatapath({ pinRoot, log });
+    const reconciler = new PolicyReconciler(
+      { identities: join(dir, 'identities.json'), enforced: join(dir, 'enforced.json') },
+      datapath,
+      log,
+    );
+    const flows: RawFlow[] = [];
+    datapath.startFlows((batch) => flows.push(...batch));
+    const records: EndpointRecord[] = [];
+    const identityOf = new Map<string, number>();
+    const nsLabels = (ns: string) => ({
+      ...source.snapshot('Namespace').find((n) => n.metadata.name === ns)?.metadata.labels,
+    });
+    const policies = () =>
+      source.snapshot().filter((o) => o.kind.endsWith('NetworkPolicy')) as unknown as Policy[];
+    const enforce = () => reconciler.reconcile(records, nsLabels, policies(), true);
+    try {
+      await source.start();
+      onEndpoint = async (ep) => {
+        const name = ep.containerId.replace(/^membrane-test-/, '');
+        const p = await source.waitFor('Pod', 'shop', name, 5000);
+        if (!p) throw new Error(`no pod shop/${name}`);
+        const labels = p.metadata.labels ?? {};
+        const identity = reconciler.identityOf('shop', labels, nsLabels('shop'));
+        const rec: EndpointRecord = {
+          key: `shop/${name}`,
+          namespace: 'shop',
+          pod: name,
+          endpointId: ep.endpointId,
+          ip: ep.ip,
+          netns: ep.netns,
+          hostIfname: ep.hostIfname,
+          ifindex: ep.hostIfindex,
+          labels,
+          identity,
+          state: 'ready',
+          workload: { podKey: `shop/${name}`, netns: ep.netns, dir: '', containers: [] },
+          namedPorts: [],
+        };
+        records.push(rec);
+        identityOf.set(name, identity);
+        // Attach default-deny-safe: the compiled state is written before the runtime gets an answer.
+        await datapath.attachEndpoint({
+          endpointId: ep.endpointId,
+          ifindex: ep.hostIfindex,
+          ifname: ep.hostIfname,
+          ip: ep.ip,
+          identity,
+          enforceIngress: false,
+          enforceEgress: false,
+        });
+        await enforce();
+      };
+      onRemove = async (ep) => {
+        const i = records.findIndex((r) => r.endpointId === ep.endpointId);
+        if (i >= 0) records.splice(i, 1);
+        await datapath.detachEndpoint({ endpointId: ep.endpointId, ifname: ep.hostIfname });
+        await enforce();
+      };
+
+      const srv = ctrRun('srv', 'ip -4 -o addr show eth0; echo hello-ok | nc -l -p 8080');
+      await until('server address', () => /inet (\d+\.\d+\.\d+\.\d+)\/32/.test(srv.output()));
+      const srvIp = /inet (\d+\.\d+\.\d+\.\d+)\/32/.exec(srv.output())![1]!;
+      const srvRec = records.find((r) => r.pod === `srv-${suffix}`)!;
+      const srvEnforced = reconciler.state.endpoints.find((e) => e.endpointId === srvRec.endpointId);
+      expect(srvEnforced?.enforceIngress).toBe(true);
+
+      const bad = await ctrRun('bad', `ip -4 -o addr show eth0; nc -w 2 ${srvIp} 8080 && echo CONNECTED`)
+        .done;
+      expect(bad.out).not.toContain('CONNECTED');
+      expect(bad.out).not.toContain('hello-ok');
+      const ok = await ctrRun('ok', `ip -4 -o addr show eth0; nc -w 5 ${srvIp} 8080`).done;
+      expect(ok.code, ok.out).toBe(0);
+      expect(ok.out).toContain('hello-ok');
+      expect((await srv.done).code).toBe(0);
+      const badIp = /inet (\d+\.\d+\.\d+\.\d+)\/32/.exec(bad.out)![1]!;
+      const okIp = /inet (\d+\.\d+\.\d+\.\d+)\/32/.exec(ok.out)![1]!;
+
+      await until(
+        'flows',
+        () =>
+          flows.some((f) => f.srcIp === okIp && f.dstIp === srvIp && f.verdict === 'FORWARDED') &&
+          flows.some((f) => f.srcIp === badIp && f.dstIp === srvIp && f.verdict === 'DROPPED'),
+        5000,
+      );
+      const dropped = flows.find((f) => f.srcIp === badIp && f.dstIp === srvIp && f.verdict === 'DROPPED')!;
+      expect(dropped.dstPort).toBe(8080);
+      // The identities come from the Pods' labels: bad and ok differ, and the drop names bad's.
+      expect(identityOf.get(`bad-${suffix}`)).toBeGreaterThan(0);
+      expect(identityOf.get(`bad-${suffix}`)).not.toBe(identityOf.get(`ok-${suffix}`));
+      expect(dropped.srcIdentity).toBe(identityOf.get(`bad-${suffix}`));
+      await until('DEL of all three', () => backend.endpoints().length === 0, 15_000);
+      expect(records).toEqual([]);
+    } finally {
+      onEndpoint = undefined;
+      onRemove = undefined;
+      await datapath.close();
+      await source.stop();
+      await api.close();
+      if (existsSync(pinRoot)) Datapath.open({ pinRoot }).destroy();
+      rmSync(pinRoot, { recursive: true, force: true });
+    }
   }, 120_000);
 });
