@@ -12,6 +12,9 @@ const PolicyKind = z.enum(POLICY_KINDS);
 export const appRouter = router({
   status: readProcedure.query(({ ctx }) => ctx.agent.status()),
 
+  /** the caller's role, so a client can tell an admin token from a read-only one */
+  whoami: readProcedure.query(({ ctx }) => ({ role: ctx.role })),
+
   flows: flowsRouter,
 
   serviceMap: readProcedure

@@ -17,7 +17,7 @@ import type {
   Status,
   ValidateResult,
 } from '@membrane/api';
-import type { Labels, Policy } from '@membrane/policy';
+import type { EnforcementMode, Labels, Policy } from '@membrane/policy';
 import type { DatapathPort } from '../datapath/port';
 import { EndpointManager, type EndpointRecord } from '../endpoints/endpointManager';
 import { Ipam } from '../endpoints/ipam';
@@ -42,6 +42,8 @@ export interface AgentOptions {
   log: Logger;
   apiAddress?: string;
   version?: string;
+  /** Cilium's policy enforcement mode for every endpoint (default: 'default') */
+  enforcementMode?: EnforcementMode;
 }
 
 export class Agent implements AgentService {
@@ -67,6 +69,7 @@ export class Agent implements AgentService {
       { identities: paths.identities, enforced: join(paths.root, 'enforced.json') },
       opts.datapath,
       log.child({ component: 'policy' }),
+      opts.enforcementMode ? { enforcementMode: opts.enforcementMode } : {},
     );
     this.endpointsMgr = new EndpointManager({
       stateDir: paths.root,
@@ -163,6 +166,11 @@ export class Agent implements AgentService {
   apply(sources: SourceText[]): Promise<ApplyResult> {
     const { objects, errors } = parseSources(sources);
     if (errors.length > 0) return Promise.resolve({ ok: false, errors });
+    return this.applyObjects(objects);
+  }
+
+  /** Stores and realises already validated objects (the Kubernetes source feeds this too). */
+  applyObjects(objects: KubeObject[]): Promise<ApplyResult> {
     return this.mutex.run(async () => {
       const results: ApplyResult & { ok: true } = { ok: true, revision: 0, objects: [] };
       const changed: KubeObject[] = [];
@@ -209,6 +217,11 @@ export class Agent implements AgentService {
           : (namespace ?? 'default');
       refs.push(...this.store.list(kind, ns).map(refOf));
     }
+    return this.deleteObjects(refs);
+  }
+
+  /** Deletes objects by reference (the Kubernetes source feeds this too). */
+  deleteObjects(refs: ObjectRef[]): Promise<ApplyResult> {
     return this.mutex.run(async () => {
       // Deleting a namespace deletes what lives in it, as in Kubernetes.
       for (const ref of [...refs]) {

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { AGENT_ROOT } from '../paths';
 import { stateDirOf } from './context';
 
@@ -25,6 +25,17 @@ export function registerDaemonCommands(program: Command): void {
     .option('--flow-capacity <n>', 'flows kept in memory', '65536')
     .option('--tls-cert <file>', 'TLS certificate (PEM)')
     .option('--tls-key <file>', 'TLS key (PEM)')
+    .addOption(
+      new Option('--enforcement-mode <mode>', 'policy enforcement for every endpoint').choices([
+        'default',
+        'always',
+        'never',
+      ]),
+    )
+    .option(
+      '--token-dir <dir>',
+      'read the admin and read-only tokens from DIR/admin and DIR/read-only (a mounted Secret)',
+    )
     .option('--no-datapath', 'run without eBPF (no enforcement; for development)')
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
       const daemon = await loadDaemon();

@@ -12,6 +12,10 @@ export async function agentMain(opts: Record<string, string | boolean | undefine
     ...(typeof opts.node === 'string' ? { node: opts.node } : {}),
     ...(typeof opts.tlsCert === 'string' ? { tlsCert: opts.tlsCert } : {}),
     ...(typeof opts.tlsKey === 'string' ? { tlsKey: opts.tlsKey } : {}),
+    ...(typeof opts.tokenDir === 'string' ? { tokenDir: opts.tokenDir } : {}),
+    ...(typeof opts.enforcementMode === 'string'
+      ? { enforcementMode: opts.enforcementMode as NonNullable<AgentFlags['enforcementMode']> }
+      : {}),
   };
   if (!(flags.flowCapacity >= 1)) throw new Error(`invalid --flow-capacity ${opts.flowCapacity}`);
   const { stop } = await runAgent(flags);

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import type { EnforcementMode } from '@membrane/policy';
 import { Agent } from '../agent/agent';
 import type { DatapathPort } from '../datapath/port';
 import { createLogger } from '../log';
@@ -21,6 +22,9 @@ export interface AgentFlags {
   tlsCert?: string;
   tlsKey?: string;
   datapath: boolean;
+  enforcementMode?: EnforcementMode;
+  /** read tokens from DIR/admin and DIR/read-only when present (a mounted Secret) */
+  tokenDir?: string;
 }
 
 export const DEFAULT_POD_CIDR = '10.244.0.0/16';
@@ -60,7 +64,7 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     log.warn('pod CIDR is fixed at first start; ignoring --pod-cidr', { podCidr: config.value.podCidr });
   }
   config.save();
-  const tokens = ensureTokens(paths);
+  const tokens = ensureTokens(paths, flags.tokenDir);
 
   let datapath: DatapathPort | null = null;
   if (flags.datapath) {
@@ -80,6 +84,7 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     flowCapacity: flags.flowCapacity,
     datapath,
     log,
+    ...(flags.enforcementMode ? { enforcementMode: flags.enforcementMode } : {}),
   });
   await agent.start();
 

@@ -1,4 +1,11 @@
-import type { DesiredState, Labels, Endpoint as ModelEndpoint, Policy, StateDiff } from '@membrane/policy';
+import type {
+  DesiredState,
+  Labels,
+  Endpoint as ModelEndpoint,
+  Policy,
+  PolicyOptions,
+  StateDiff,
+} from '@membrane/policy';
 import { IdentityAllocator, securityLabels } from '@membrane/policy';
 import type { DatapathPort } from '../datapath/port';
 import type { EndpointRecord } from '../endpoints/endpointManager';
@@ -25,6 +32,7 @@ export class PolicyReconciler {
     paths: { identities: string; enforced: string },
     private readonly datapath: DatapathPort | null,
     private readonly log: Logger,
+    private readonly options: PolicyOptions = {},
   ) {
     const idState = new JsonState<ReturnType<IdentityAllocator['snapshot']> | null>(paths.identities, null);
     this.identities = new IdentityAllocator({
@@ -71,7 +79,7 @@ export class PolicyReconciler {
         identity: e.identity,
         namedPorts: e.namedPorts,
       }));
-    const next = compileState(policies, model);
+    const next = compileState(policies, model, this.options);
     const diff = diffState(this.enforced.value.state, next);
     const changed = !isEmptyDiff(diff);
     const started = performance.now();

@@ -41,8 +41,15 @@ export interface Tokens {
   readOnly: string;
 }
 
-/** Reads the tokens, creating them (0600) at first start. */
-export function ensureTokens(paths: StatePaths): Tokens {
+/**
+ * Reads the tokens, creating them (0600) at first start. A token directory (a mounted Secret)
+ * holding `admin` and `read-only` files takes precedence.
+ */
+export function ensureTokens(paths: StatePaths, tokenDir?: string): Tokens {
+  if (tokenDir && existsSync(join(tokenDir, 'admin')) && existsSync(join(tokenDir, 'read-only'))) {
+    const read = (name: string) => readFileSync(join(tokenDir, name), 'utf8').trim();
+    return { admin: read('admin'), readOnly: read('read-only') };
+  }
   mkdirSync(join(paths.root, 'tokens'), { recursive: true, mode: 0o700 });
   const make = (path: string, prefix: string) => {
     if (!existsSync(path))
