@@ -42,6 +42,8 @@ export interface AgentOptions {
   log: Logger;
   apiAddress?: string;
   version?: string;
+  /** Kubernetes mode: pods are plumbed by the CNI plugin and run by the kubelet, not realised here */
+  kubernetes?: boolean;
   /** Cilium's policy enforcement mode for every endpoint (default: 'default') */
   enforcementMode?: EnforcementMode;
 }
@@ -95,8 +97,11 @@ export class Agent implements AgentService {
       const stale = Object.keys(this.endpointsMgr.ipam.all()).filter(
         (key) => !this.store.get({ kind: 'Pod', namespace: key.split('/')[0], name: key.split('/')[1]! }),
       );
-      for (const key of stale) await this.endpointsMgr.remove(key);
-      await this.realisePods(this.store.list('Pod'));
+      // In Kubernetes mode the CNI plugin owns addresses and pod plumbing.
+      if (!this.opts.kubernetes) {
+        for (const key of stale) await this.endpointsMgr.remove(key);
+        await this.realisePods(this.store.list('Pod'));
+      }
       await this.enforce(false);
     });
     this.opts.datapath?.startFlows((raws, lost) => this.pipeline.ingest(raws, lost));
@@ -128,6 +133,14 @@ export class Agent implements AgentService {
   }
 
   private async realisePods(pods: KubeObject[]): Promise<void> {
+    if (this.opts.kubernetes) {
+      // Only relabel what the CNI plugin registered; enforce() recomputes identities.
+      for (const pod of pods) {
+        const ep = this.endpointsMgr.get(podKey(pod));
+        if (ep) ep.labels = pod.metadata.labels ?? {};
+      }
+      return;
+    }
     for (const pod of pods) {
       const ns = pod.metadata.namespace!;
       const identity = this.reconciler.identityOf(ns, pod.metadata.labels ?? {}, this.namespaceLabels(ns));
@@ -156,6 +169,34 @@ export class Agent implements AgentService {
       bump,
     );
     return revision;
+  }
+
+  /** Kubernetes mode: the CNI plugin plumbed a pod; identify it, attach programs, enforce. */
+  cniEndpointAdded(
+    ep: {
+      key: string;
+      endpointId: number;
+      ip: string;
+      netns: string;
+      hostIfname: string;
+      hostIfindex: number;
+    },
+    pod: KubeObject | undefined,
+  ): Promise<void> {
+    return this.mutex.run(async () => {
+      const labels = pod?.metadata.labels ?? {};
+      const ns = ep.key.split('/')[0]!;
+      const identity = this.reconciler.identityOf(ns, labels, this.namespaceLabels(ns));
+      await this.endpointsMgr.adopt({ ...ep, ifindex: ep.hostIfindex }, labels, identity);
+      await this.enforce(false);
+    });
+  }
+
+  cniEndpointRemoved(key: string): Promise<void> {
+    return this.mutex.run(async () => {
+      await this.endpointsMgr.forget(key);
+      await this.enforce(false);
+    });
   }
 
   validate(sources: SourceText[]): ValidateResult {
@@ -234,7 +275,7 @@ export class Agent implements AgentService {
       }));
       const gone = this.store.delete(refs);
       for (const obj of gone) {
-        if (obj.kind !== 'Pod') continue;
+        if (obj.kind !== 'Pod' || this.opts.kubernetes) continue;
         const ep = this.endpointsMgr.get(podKey(obj));
         if (ep) this.probers.release(ep.netns);
         await this.endpointsMgr.remove(podKey(obj));
@@ -261,7 +302,8 @@ export class Agent implements AgentService {
     const ep = this.endpointsMgr.get(podKey(obj));
     if (!ep) return { ...obj, status: { phase: 'Pending' } };
     const wl = this.endpointsMgr.workloads.status(ep.workload);
-    const phase = ep.state !== 'ready' ? 'Pending' : wl.running ? 'Running' : 'Failed';
+    const external = ep.workload.containers.length === 0 && this.opts.kubernetes;
+    const phase = ep.state !== 'ready' ? 'Pending' : wl.running || external ? 'Running' : 'Failed';
     return {
       ...obj,
       status: {

@@ -36,6 +36,7 @@ export function registerDaemonCommands(program: Command): void {
       '--token-dir <dir>',
       'read the admin and read-only tokens from DIR/admin and DIR/read-only (a mounted Secret)',
     )
+    .option('--kubernetes', 'Kubernetes mode: objects from the API server, pods through the CNI socket')
     .option('--no-datapath', 'run without eBPF (no enforcement; for development)')
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
       const daemon = await loadDaemon();

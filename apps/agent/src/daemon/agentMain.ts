@@ -13,6 +13,7 @@ export async function agentMain(opts: Record<string, string | boolean | undefine
     ...(typeof opts.tlsCert === 'string' ? { tlsCert: opts.tlsCert } : {}),
     ...(typeof opts.tlsKey === 'string' ? { tlsKey: opts.tlsKey } : {}),
     ...(typeof opts.tokenDir === 'string' ? { tokenDir: opts.tokenDir } : {}),
+    kubernetes: opts.kubernetes === true,
     ...(typeof opts.enforcementMode === 'string'
       ? { enforcementMode: opts.enforcementMode as NonNullable<AgentFlags['enforcementMode']> }
       : {}),

@@ -25,6 +25,8 @@ export interface AgentFlags {
   enforcementMode?: EnforcementMode;
   /** read tokens from DIR/admin and DIR/read-only when present (a mounted Secret) */
   tokenDir?: string;
+  /** objects from the Kubernetes API server, pods plumbed through the CNI socket */
+  kubernetes?: boolean;
 }
 
 export const DEFAULT_POD_CIDR = '10.244.0.0/16';
@@ -85,8 +87,10 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     datapath,
     log,
     ...(flags.enforcementMode ? { enforcementMode: flags.enforcementMode } : {}),
+    kubernetes: !!flags.kubernetes,
   });
   await agent.start();
+  const kube = flags.kubernetes ? await startKubernetes(agent, paths.root, log) : null;
 
   const colon = flags.listen.lastIndexOf(':');
   const host = flags.listen.slice(0, colon).replace(/^\[|\]$/g, '') || '127.0.0.1';
@@ -102,6 +106,7 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
   const stop = () => {
     stopping ??= (async () => {
       log.info('agent stopping; pods and enforcement stay in place');
+      await kube?.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await agent.stop();
@@ -111,4 +116,28 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     return stopping;
   };
   return { stop, url };
+}
+
+async function startKubernetes(agent: Agent, stateDir: string, log: ReturnType<typeof createLogger>) {
+  const { startKubernetesMode } = await import('../kubernetes/kubernetesMode');
+  return startKubernetesMode({
+    nodeName: agent.node,
+    stateDir,
+    log,
+    addresses: agent.endpointsMgr.ipam,
+    sink: {
+      applyObjects: async (objs) => {
+        const r = await agent.applyObjects(objs);
+        if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
+      },
+      deleteObjects: async (refs) => {
+        await agent.deleteObjects(refs);
+      },
+    },
+    onEndpoint: async (ep, source) => {
+      const pod = ep.pod ? await source.waitFor('Pod', ep.pod.namespace, ep.pod.name, 5000) : undefined;
+      await agent.cniEndpointAdded(ep, pod);
+    },
+    onRemove: (ep) => agent.cniEndpointRemoved(ep.key),
+  });
 }

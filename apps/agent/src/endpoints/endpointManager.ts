@@ -144,6 +144,64 @@ export class EndpointManager {
     return rec;
   }
 
+  /**
+   * An endpoint plumbed by someone else (the CNI plugin in Kubernetes mode): record it and attach
+   * the programs; no workload, the container runtime owns the processes.
+   */
+  async adopt(
+    ep: { key: string; endpointId: number; ip: string; netns: string; hostIfname: string; ifindex: number },
+    labels: Record<string, string>,
+    identity: number,
+  ): Promise<EndpointRecord> {
+    const [namespace, pod] = ep.key.split('/') as [string, string];
+    if (this.opts.datapath) {
+      const enforcement = this.opts.enforcementOf(ep.endpointId) ?? {
+        enforceIngress: false,
+        enforceEgress: false,
+      };
+      await this.opts.datapath.attachEndpoint({
+        endpointId: ep.endpointId,
+        ifindex: ep.ifindex,
+        ifname: ep.hostIfname,
+        ip: ep.ip,
+        identity,
+        ...enforcement,
+      });
+    }
+    const rec: EndpointRecord = {
+      key: ep.key,
+      namespace,
+      pod,
+      endpointId: ep.endpointId,
+      ip: ep.ip,
+      netns: ep.netns,
+      hostIfname: ep.hostIfname,
+      ifindex: ep.ifindex,
+      labels,
+      identity,
+      state: 'ready',
+      workload: {
+        podKey: ep.key,
+        netns: ep.netns,
+        dir: join(this.opts.podsDir, ep.key.replace('/', '__')),
+        containers: [],
+      },
+      namedPorts: [],
+    };
+    this.byKey.set(ep.key, rec);
+    this.byIp.set(ep.ip, rec);
+    return rec;
+  }
+
+  /** Forgets an adopted endpoint: programs and map entries go; the CNI plugin removes the veth. */
+  async forget(key: string): Promise<void> {
+    const rec = this.byKey.get(key);
+    if (!rec) return;
+    await this.opts.datapath?.detachEndpoint({ endpointId: rec.endpointId, ifname: rec.hostIfname });
+    this.byKey.delete(key);
+    this.byIp.delete(rec.ip);
+  }
+
   async remove(key: string): Promise<void> {
     const rec = this.byKey.get(key);
     const alloc = this.opts.ipam.get(key);
