@@ -152,6 +152,33 @@ describe('PolicyCompiler (incremental)', () => {
     expect(d.ipcacheDelete).toEqual([]);
   });
 
+  it('notices a CIDR moving from a Cilium rule to an ipBlock in one change', () => {
+    const asCidr = cnp('x', 'move', { endpointSelector: {}, egress: [{ toCIDR: ['198.51.100.0/24'] }] });
+    const asBlock = cnp('x', 'move', { endpointSelector: {}, egress: [{ toEntities: ['world'] }] });
+    const block = np('x', 'blk', { podSelector: {}, policyTypes: ['Egress'], egress: [] });
+    const pc = new PolicyCompiler([asCidr, block], endpoints);
+    pc.upsertPolicy(asBlock);
+    pc.upsertPolicy(
+      np('x', 'blk', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '198.51.100.0/24' } }] }],
+      }),
+    );
+    const fresh = compile(
+      [
+        asBlock,
+        np('x', 'blk', {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ ipBlock: { cidr: '198.51.100.0/24' } }] }],
+        }),
+      ],
+      endpoints,
+    );
+    expect(canonical(pc.state)).toEqual(canonical(fresh));
+  });
+
   it('follows endpoint changes', () => {
     const pc = new PolicyCompiler(allPolicies, endpoints.slice(0, 6));
     const d = pc.setEndpoints(endpoints);

@@ -126,17 +126,18 @@ export class PolicyCompiler {
     else this.policies.delete(key);
     if ((prev && hasRequires(prev)) || (next && hasRequires(next))) return this.rebuildWithDiff();
     // a CIDR appearing or vanishing renumbers nothing but changes what world/CIDR peers cover
-    const flipped = new Set<string>();
+    const flippedCidrs = new Set<string>();
+    const flippedPrefixes = new Set<string>();
     for (const [p, delta] of [
       [prev, -1],
       [next, 1],
     ] as const) {
       if (!p) continue;
       const c = policyCidrs(p);
-      countRefs(this.cidrRefs, c.cidr, delta, flipped);
-      countRefs(this.prefixRefs, c.prefix, delta, flipped);
+      countRefs(this.cidrRefs, c.cidr, delta, flippedCidrs);
+      countRefs(this.prefixRefs, c.prefix, delta, flippedPrefixes);
     }
-    if (flipped.size > 0) return this.rebuildWithDiff();
+    if (flippedCidrs.size > 0 || flippedPrefixes.size > 0) return this.rebuildWithDiff();
 
     const oldContrib = this.contributions.get(key) ?? new Map<number, EndpointContribution>();
     const newContrib = next
