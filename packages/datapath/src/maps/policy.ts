@@ -1,6 +1,7 @@
 // Typed `policy` map (bpf/lib/policy.h): writes an endpoint's logical entries as LPM keys
 // (policyKeys.ts) with the fewest map operations, and lists them back.
 import type { EndpointPolicy, PolicyEntry, StateDiff } from '@membrane/policy';
+import { dirNumber } from './constants';
 import { decodePolicyKey, decodePolicyValue, encodePolicyKey, encodePolicyValue } from './policyCodec';
 import {
   compareEntries,
@@ -59,12 +60,48 @@ export class PolicyMap {
   replaceEndpoint(
     ep: Pick<EndpointPolicy, 'endpointId'> & { entries: readonly DatapathPolicyEntry[] },
   ): PolicyWriteStats {
+    this.load();
+    return this.sync(ep.endpointId, new Map(ep.entries.map((e) => [entryId(e), pickEntry(e)])), null);
+  }
+
+  /**
+   * Apply one endpoint section of a StateDiff (entries only; enforcement lives in the endpoints
+   * map). Only the (direction, identity) groups the diff touches are recomputed: precedence never
+   * crosses groups, so the others' keys cannot change.
+   */
+  applyEndpointDiff(
+    d: Omit<EndpointDiff, 'upsert'> & { upsert: readonly DatapathPolicyEntry[] },
+  ): PolicyWriteStats {
+    if (d.removed) return this.removeEndpoint(d.endpointId);
+    this.load();
+    const entries = new Map(this.logical.get(d.endpointId) ?? []);
+    const groups = new Set<string>();
+    for (const del of d.delete) {
+      entries.delete(entryId(del));
+      groups.add(entryGroup(del));
+    }
+    for (const up of d.upsert) {
+      entries.set(entryId(up), pickEntry(up));
+      groups.add(entryGroup(up));
+    }
+    return this.sync(d.endpointId, entries, groups);
+  }
+
+  /** Write the keys of `entries` for the given groups (all when null), delete stale ones. */
+  private sync(
+    endpointId: number,
+    entries: Map<string, DatapathPolicyEntry>,
+    groups: Set<string> | null,
+  ): PolicyWriteStats {
     const written = this.load();
-    const cur = written.get(ep.endpointId) ?? new Map<string, Written>();
+    const cur = written.get(endpointId) ?? new Map<string, Written>();
+    const inScope = (group: string) => groups === null || groups.has(group);
+    const scoped =
+      groups === null ? [...entries.values()] : [...entries.values()].filter((e) => inScope(entryGroup(e)));
     const next = new Map<string, Written>();
     let updated = 0;
     let deleted = 0;
-    for (const [id, kv] of computePolicyKeys(ep.endpointId, ep.entries)) {
+    for (const [id, kv] of computePolicyKeys(endpointId, scoped)) {
       const value = encodePolicyValue(kv.value);
       const old = cur.get(id);
       if (old?.value.equals(value)) {
@@ -78,25 +115,18 @@ export class PolicyMap {
     }
     for (const [id, old] of cur) {
       if (next.has(id)) continue;
+      if (!inScope(keyGroup(id))) {
+        next.set(id, old);
+        continue;
+      }
       this.raw.delete(old.key);
       deleted++;
     }
-    if (next.size) written.set(ep.endpointId, next);
-    else written.delete(ep.endpointId);
-    const logical = new Map(ep.entries.map((e) => [entryId(e), pickEntry(e)]));
-    if (logical.size) this.logical.set(ep.endpointId, logical);
-    else this.logical.delete(ep.endpointId);
+    if (next.size) written.set(endpointId, next);
+    else written.delete(endpointId);
+    if (entries.size) this.logical.set(endpointId, entries);
+    else this.logical.delete(endpointId);
     return { updated, deleted };
-  }
-
-  /** Apply one endpoint section of a StateDiff (entries only; enforcement lives in the endpoints map). */
-  applyEndpointDiff(d: EndpointDiff & { upsert: readonly DatapathPolicyEntry[] }): PolicyWriteStats {
-    if (d.removed) return this.removeEndpoint(d.endpointId);
-    this.load();
-    const entries = new Map(this.logical.get(d.endpointId) ?? []);
-    for (const del of d.delete) entries.delete(entryId(del));
-    for (const up of d.upsert) entries.set(entryId(up), pickEntry(up));
-    return this.replaceEndpoint({ endpointId: d.endpointId, entries: [...entries.values()] });
   }
 
   removeEndpoint(endpointId: number): PolicyWriteStats {
@@ -139,6 +169,16 @@ export class PolicyMap {
     this.written = null;
     this.logical.clear();
   }
+}
+
+/** (direction, identity) group of a logical entry, in the numbering of policyKeyId */
+function entryGroup(e: Pick<DatapathPolicyEntry, 'direction' | 'identity'>): string {
+  return `${dirNumber(e.direction)}|${e.identity >>> 0}`;
+}
+
+/** group of a key id made by policyKeyId: its first two fields */
+function keyGroup(id: string): string {
+  return id.slice(0, id.indexOf('|', id.indexOf('|') + 1));
 }
 
 function pickEntry(e: DatapathPolicyEntry): DatapathPolicyEntry {
