@@ -143,6 +143,13 @@ test('applying a policy flips the intruder to DROPPED in the table and on the ma
     ].join('\n'),
   );
   await expect(page.getByTestId('validity')).toContainText('valid');
+  // Before anything is applied: the draft evaluated in the browser against the recent real flows.
+  const intruderChange = page.getByTestId('preview-change').filter({ hasText: 'outside/intruder' });
+  await expect(intruderChange).toContainText('TCP/8080');
+  await expect(intruderChange).toContainText('allowed → ✕ denied');
+  await expect(page.getByTestId('preview-change').filter({ hasText: 'TCP/9090' })).toContainText(
+    'shop/frontend',
+  );
   await page.getByTestId('review').click();
   await expect(page.getByTestId('diff')).toContainText('+ kind: CiliumNetworkPolicy');
   await shot(page, 'editor-review');
@@ -159,6 +166,8 @@ test('applying a policy flips the intruder to DROPPED in the table and on the ma
   test.info().annotations.push({ type: 'drop_visible_after_apply_ms', description: String(seenAfterMs) });
   await page.getByTestId('flow-row').first().click();
   await expect(page.getByTestId('drawer-verdict')).toContainText('DROPPED');
+  await expect(page.getByTestId('why')).toContainText('denied');
+  await expect(page.getByTestId('why')).toContainText('backend-from-frontend');
   await shot(page, 'flows-dropped');
 
   await page.goto(webUrl('/map?w=1m'));

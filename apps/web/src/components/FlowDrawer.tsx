@@ -1,8 +1,11 @@
 'use client';
 
 import type { Flow, FlowEndpoint } from '@membrane/api';
+import { describeRule } from '@membrane/policy';
 import Link from 'next/link';
+import { useLiveJudge } from '../client/useCluster';
 import { decidingPolicies, endpointName, flowHttp, flowPorts, flowProtocol } from '../domain/flowFields';
+import { type FlowJudge, outcome, ruleHref } from '../domain/policyModel';
 import { Drawer } from './Drawer';
 import { VerdictBadge } from './VerdictBadge';
 
@@ -37,7 +40,7 @@ export function policyHref(ref: {
 }
 
 /** Why a flow got its verdict, in words, from what the agent recorded. */
-function Why({ flow }: { flow: Flow }) {
+function Why({ flow, judge }: { flow: Flow; judge?: FlowJudge }) {
   const refs = decidingPolicies(flow);
   if (refs.length > 0) {
     return (
@@ -55,6 +58,35 @@ function Why({ flow }: { flow: Flow }) {
         ))}
       </ul>
     );
+  }
+  if (judge) {
+    const d = judge.judge(flow);
+    if (d) {
+      const denied = outcome(d) === 'denied';
+      return (
+        <div data-testid="why">
+          <p>
+            With the policies now in force this flow is <strong>{denied ? 'denied' : 'allowed'}</strong>
+            {d.verdict === 'redirected' ? ' (through the L7 proxy)' : ''}: {d.reason}.
+          </p>
+          {d.decidedBy.length > 0 && (
+            <ul>
+              {d.decidedBy.map((r) => (
+                <li key={describeRule(r)}>
+                  <Link href={ruleHref(r)}>{describeRule(r)}</Link>
+                </li>
+              ))}
+            </ul>
+          )}
+          {denied !== (flow.verdict === 'DROPPED') && (
+            <p className="muted small">
+              The datapath decided otherwise when the flow happened ({flow.verdict}): the policies have
+              changed since, or the connection was already established.
+            </p>
+          )}
+        </div>
+      );
+    }
   }
   if (flow.verdict === 'DROPPED') {
     return (
@@ -75,6 +107,7 @@ function Why({ flow }: { flow: Flow }) {
 }
 
 export function FlowDrawer({ flow, onClose }: { flow: Flow; onClose: () => void }) {
+  const judge = useLiveJudge();
   const ports = flowPorts(flow);
   const http = flowHttp(flow);
   return (
@@ -115,7 +148,7 @@ export function FlowDrawer({ flow, onClose }: { flow: Flow; onClose: () => void 
         <dd>{flow.node_name}</dd>
       </dl>
       <h3>Why</h3>
-      <Why flow={flow} />
+      <Why flow={flow} judge={judge} />
       <h3>Flow JSON</h3>
       <pre data-testid="flow-json">{JSON.stringify(flow, null, 2)}</pre>
     </Drawer>

@@ -8,6 +8,7 @@ import { useTRPC } from '../client/trpc';
 import { diffStats, lineDiff } from '../domain/lineDiff';
 import { checkPolicyText, offsetOf, type Problem } from '../domain/policyCheck';
 import { PRESETS } from '../domain/presets';
+import { DraftPreview } from './DraftPreview';
 import { YamlEditor, type YamlEditorHandle } from './YamlEditor';
 
 type Kind = 'NetworkPolicy' | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
@@ -283,6 +284,7 @@ export function PoliciesView() {
               ))}
             </ul>
           )}
+          <DraftPreview objects={localCheck.objects} />
           {review && (
             <div role="dialog" aria-label="Review changes">
               <h3>

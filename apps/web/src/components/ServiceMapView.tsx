@@ -7,10 +7,13 @@ import { useViewState } from '../client/useViewState';
 import type { MapEdge, MapNode } from '../domain/serviceMap';
 import { VERDICT_STYLES, type VerdictCategory } from '../domain/verdictStyle';
 import { Icon } from './Icon';
+import { MapCanvas2D } from './MapCanvas2D';
 import { EdgeDrawer, NodeDrawer } from './MapDrawers';
 import { type MapHandle, ServiceMapCanvas } from './ServiceMapCanvas';
 
 const HIDDEN_KEY = 'membrane.hiddenNodes';
+const LARGE_NODES = 300;
+const LARGE_EDGES = 1_500;
 
 function Legend() {
   return (
@@ -63,6 +66,9 @@ export function ServiceMapView() {
   };
 
   const { map, layout } = useServiceMap(view, hidden);
+  // SVG is crisp and testable; past a few hundred cards, a canvas keeps panning smooth.
+  const MapRenderer =
+    map.nodes.length > LARGE_NODES || map.edges.length > LARGE_EDGES ? MapCanvas2D : ServiceMapCanvas;
   const nodes = useMemo(() => new Map(map.nodes.map((n) => [n.id, n])), [map]);
   // Keep the drawer showing the freshest numbers of the selected node/edge.
   const node = selected.node ? (nodes.get(selected.node.id) ?? selected.node) : undefined;
@@ -85,7 +91,7 @@ export function ServiceMapView() {
 
   return (
     <div style={{ position: 'absolute', inset: 0 }}>
-      <ServiceMapCanvas
+      <MapRenderer
         ref={handle}
         map={map}
         layout={layout}

@@ -25,12 +25,15 @@ export interface PolicyCheck {
   problems: Problem[];
   /** kind/namespace/name of each policy in the text, in order */
   policies: { kind: string; namespace?: string; name: string }[];
+  /** the valid policy objects, for previewing */
+  objects: Record<string, unknown>[];
 }
 
 export function checkPolicyText(text: string, filename = 'policy.yaml'): PolicyCheck {
   const result = parseDocuments(text, { filename });
   const problems = [...result.errors, ...result.warnings].map((e) => toProblem(e, text.length));
   const policies = [];
+  const objects: Record<string, unknown>[] = [];
   for (const o of result.objects) {
     const meta = (o.object as { metadata?: { name?: string; namespace?: string } }).metadata ?? {};
     if (!POLICY_KINDS.has(o.kind)) {
@@ -46,6 +49,7 @@ export function checkPolicyText(text: string, filename = 'policy.yaml'): PolicyC
       continue;
     }
     policies.push({ kind: o.kind, namespace: meta.namespace, name: meta.name ?? '' });
+    objects.push(o.object as unknown as Record<string, unknown>);
   }
   if (text.trim() === '') {
     problems.push({
@@ -59,7 +63,7 @@ export function checkPolicyText(text: string, filename = 'policy.yaml'): PolicyC
     });
   }
   problems.sort((a, b) => a.from - b.from);
-  return { problems, policies };
+  return { problems, policies, objects };
 }
 
 /** Converts a 1-based line/column (from the agent's errors) into an offset of `text`. */

@@ -77,7 +77,11 @@ export interface AgentApi {
   validate(file: string, text: string): Promise<{ ok: boolean; errors: SourceError[] }>;
   apply(file: string, text: string): Promise<ApplyResult>;
   deletePolicy(ref: PolicyRefInput): Promise<ApplyResult>;
+  /** stored objects of one kind (Namespace, Pod, policies), as JSON */
+  listObjects(kind: ObjectKindName): Promise<Record<string, unknown>[]>;
 }
+
+export type ObjectKindName = 'Namespace' | 'Pod' | PolicyKindName;
 
 export type AgentErrorCode =
   | 'UNAUTHORIZED'

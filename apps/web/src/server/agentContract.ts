@@ -13,6 +13,7 @@ export type AgentContractHolds = [
   Holds<Fits<RouterOutputs['policies']['list'][number], PolicySummary>>,
   Holds<Fits<RouterOutputs['policies']['upsert'], ApplyResult>>,
   Holds<Fits<RouterOutputs['policies']['delete'], ApplyResult>>,
+  Holds<Fits<RouterOutputs['objects']['list'][number], Record<string, unknown>>>,
   Holds<Fits<RouterOutputs['policies']['validate'], { ok: boolean; errors: SourceError[] }>>,
   Holds<Fits<RouterOutputs['flows']['list'][number], RouterOutputs['flows']['list'][number]>>,
 ];

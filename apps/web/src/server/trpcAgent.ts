@@ -153,5 +153,6 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
     validate: (file, text) => call('query', 'policies.validate', { sources: [{ file, text }] }),
     apply: (file, text) => call<ApplyResult>('mutation', 'policies.upsert', { sources: [{ file, text }] }),
     deletePolicy: (ref) => call<ApplyResult>('mutation', 'policies.delete', ref),
+    listObjects: (kind) => call('query', 'objects.list', { kind }),
   };
 }

@@ -60,6 +60,7 @@ function memoryAgent(url: string, flows: Flow[], opts: { invalid?: boolean } = {
       return { ok: true, revision: applied.length + 10, objects: [] };
     },
     deletePolicy: async () => ({ ok: true, revision: 1, objects: [] }),
+    listObjects: async (kind) => (kind === 'Namespace' ? [{ kind, metadata: { name: url } }] : []),
   };
   return agent;
 }
@@ -156,6 +157,12 @@ describe('relay router', () => {
       .policies.applyDraft({ text: 'y' });
     expect(ok).toMatchObject({ ok: true, revision: 11 });
     expect(good.applied).toEqual(['y']);
+  });
+
+  it('gathers objects and endpoints of every agent for in-browser evaluation', async () => {
+    const caller = relayRouter.createCaller(ctx([memoryAgent('http://a', []), memoryAgent('http://b', [])]));
+    const c = await caller.policies.context();
+    expect(c.objects.map((o) => (o.metadata as { name: string }).name)).toEqual(['http://a', 'http://b']);
   });
 
   it('names the agent that failed', async () => {

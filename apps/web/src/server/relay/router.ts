@@ -146,6 +146,31 @@ export const relayRouter = router({
       );
     }),
 
+    /**
+     * What the browser needs to evaluate flows with packages/policy: every policy, namespace and
+     * pod, and the endpoints (ids, identities, addresses) of every agent.
+     */
+    context: signedInProcedure.query(async ({ ctx }) => {
+      const kinds = [
+        'NetworkPolicy',
+        'CiliumNetworkPolicy',
+        'CiliumClusterwideNetworkPolicy',
+        'Namespace',
+        'Pod',
+      ] as const;
+      const per = await all(ctx.agents, async (a) => {
+        const [objects, endpoints] = await Promise.all([
+          Promise.all(kinds.map((k) => a.listObjects(k))),
+          a.endpoints(),
+        ]);
+        return { objects: objects.flat(), endpoints };
+      });
+      return {
+        objects: per.flatMap((p) => p.value.objects),
+        endpoints: per.flatMap((p) => p.value.endpoints.map((e) => ({ ...e, agent: p.agent }))),
+      };
+    }),
+
     get: signedInProcedure.input(PolicyRef).query(async ({ ctx, input }) => {
       for (const a of ctx.agents) {
         try {

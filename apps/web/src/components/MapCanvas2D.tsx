@@ -1,0 +1,295 @@
+'use client';
+
+import { select, type ZoomBehavior, type ZoomTransform, zoom, zoomIdentity } from 'd3';
+import { useEffect, useImperativeHandle, useMemo, useRef } from 'react';
+import { type EdgeGeometry, edgeGeometry, fitTransform } from '../domain/geometry';
+import { type Layout, NODE_HEIGHT, NODE_WIDTH } from '../domain/layout';
+import type { MapEdge, MapNode, ServiceMap } from '../domain/serviceMap';
+import { VERDICT_STYLES, type VerdictCategory } from '../domain/verdictStyle';
+import type { MapHandle } from './ServiceMapCanvas';
+
+// The service map drawn on a canvas, for maps too big for SVG to pan smoothly without a GPU.
+// Edges are batched into one path per verdict style (one stroke call each), text is drawn only
+// when it is legible, and pointer hits are found geometrically instead of through the DOM.
+
+interface Props {
+  map: ServiceMap;
+  layout: Layout;
+  selected: { node?: string; edge?: string };
+  onSelectNode: (n: MapNode) => void;
+  onSelectEdge: (e: MapEdge) => void;
+  ref?: React.Ref<MapHandle>;
+}
+
+interface Prepared {
+  edges: { edge: MapEdge; g: EdgeGeometry; a: { x: number; y: number }; b: { x: number; y: number } }[];
+  /** every edge of one style in one path, built once per data change: a frame is a few strokes */
+  byStyle: Map<string, Path2D>;
+  bounds: { x: number; y: number; width: number; height: number } | null;
+}
+
+function prepare(map: ServiceMap, layout: Layout): Prepared {
+  const edges: Prepared['edges'] = [];
+  for (const e of map.edges) {
+    const a = layout.positions.get(e.source);
+    const b = layout.positions.get(e.target);
+    if (a && b) edges.push({ edge: e, g: edgeGeometry(a, b, NODE_WIDTH, NODE_HEIGHT), a, b });
+  }
+  const byStyle = new Map<string, Path2D>();
+  for (const { edge, g } of edges) {
+    const key = `${edge.verdict}|${edge.idle ? 1 : 0}`;
+    const path = byStyle.get(key) ?? new Path2D();
+    byStyle.set(key, path);
+    path.addPath(new Path2D(g.d));
+  }
+  const pts = [...layout.positions.values()];
+  if (pts.length === 0) return { edges, byStyle, bounds: null };
+  const xs = pts.map((p) => p.x);
+  const ys = pts.map((p) => p.y);
+  const x = Math.min(...xs) - NODE_WIDTH;
+  const y = Math.min(...ys) - NODE_HEIGHT * 2;
+  return {
+    edges,
+    byStyle,
+    bounds: { x, y, width: Math.max(...xs) + NODE_WIDTH - x, height: Math.max(...ys) + NODE_HEIGHT * 2 - y },
+  };
+}
+
+/** Points along a quadratic edge, for hit testing. */
+function samples(g: EdgeGeometry): { x: number; y: number }[] {
+  const m = g.d.match(/M([-\d.]+),([-\d.]+) Q([-\d.]+),([-\d.]+) ([-\d.]+),([-\d.]+)/);
+  if (!m) return [g.mid];
+  const [x0, y0, cx, cy, x1, y1] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const out = [];
+  for (let t = 0; t <= 1; t += 0.1) {
+    const u = 1 - t;
+    out.push({ x: u * u * x0 + 2 * u * t * cx + t * t * x1, y: u * u * y0 + 2 * u * t * cy + t * t * y1 });
+  }
+  return out;
+}
+
+export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge, ref }: Props) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const transform = useRef<ZoomTransform>(zoomIdentity);
+  const zoomer = useRef<ZoomBehavior<HTMLCanvasElement, unknown> | null>(null);
+  const userMoved = useRef(false);
+  const frame = useRef<number | null>(null);
+  const prepared = useMemo(() => prepare(map, layout), [map, layout]);
+  const state = useRef({ map, layout, prepared, selected, onSelectNode, onSelectEdge });
+  state.current = { map, layout, prepared, selected, onSelectNode, onSelectEdge };
+
+  const draw = () => {
+    frame.current = null;
+    const c = canvas.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return;
+    const { map: m, layout: l, prepared: p, selected: sel } = state.current;
+    const dpr = window.devicePixelRatio || 1;
+    const w = c.clientWidth;
+    const h = c.clientHeight;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+    }
+    const css = getComputedStyle(c);
+    const color = (v: string) => css.getPropertyValue(v.slice(4, -1)).trim() || '#888';
+    const t = transform.current;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
+    // What is visible, in map coordinates, so off-screen work is skipped.
+    const vx0 = -t.x / t.k;
+    const vy0 = -t.y / t.k;
+    const vx1 = vx0 + w / t.k;
+    const vy1 = vy0 + h / t.k;
+
+    ctx.lineWidth = 1.5 / Math.max(t.k, 0.6);
+    for (const g of l.groups) {
+      ctx.beginPath();
+      ctx.roundRect(g.x, g.y, g.width, g.height, 18);
+      ctx.fillStyle = color('var(--group)');
+      ctx.fill();
+      ctx.strokeStyle = color('var(--group-border)');
+      ctx.stroke();
+      if (t.k > 0.25) {
+        ctx.fillStyle = color('var(--muted)');
+        ctx.font = '600 12px system-ui, sans-serif';
+        ctx.fillText(g.namespace, g.x + 14, g.y + 20);
+      }
+    }
+
+    // Edges: one prepared path per (verdict, idle) style.
+    for (const [key, path] of p.byStyle) {
+      const [cat, idle] = key.split('|') as [VerdictCategory, string];
+      const s = VERDICT_STYLES[cat];
+      ctx.strokeStyle = color(s.colorVar);
+      ctx.globalAlpha = idle === '1' ? 0.45 : 0.8;
+      ctx.setLineDash((idle === '1' ? '3 5' : s.dash).split(' ').filter(Boolean).map(Number));
+      ctx.stroke(path);
+    }
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
+    if (t.k > 0.6) {
+      ctx.font = '700 12px system-ui, sans-serif';
+      ctx.textAlign = 'center';
+      for (const { edge, g } of p.edges) {
+        if (g.mid.x < vx0 || g.mid.x > vx1 || g.mid.y < vy0 || g.mid.y > vy1) continue;
+        const s = VERDICT_STYLES[edge.verdict];
+        ctx.fillStyle = color(s.colorVar);
+        ctx.fillText(s.icon, g.mid.x, g.mid.y + 4);
+      }
+      ctx.textAlign = 'start';
+    }
+    const selEdge = sel.edge ? p.edges.find((e) => e.edge.id === sel.edge) : undefined;
+    if (selEdge) {
+      ctx.lineWidth = 4 / Math.max(t.k, 0.6);
+      ctx.strokeStyle = color('var(--accent)');
+      ctx.stroke(new Path2D(selEdge.g.d));
+    }
+
+    // Nodes: cards batched into one fill and one stroke; text only when legible.
+    const cards = new Path2D();
+    const visible: MapNode[] = [];
+    for (const n of m.nodes) {
+      const q = l.positions.get(n.id);
+      if (
+        !q ||
+        q.x + NODE_WIDTH < vx0 ||
+        q.x - NODE_WIDTH > vx1 ||
+        q.y + NODE_HEIGHT < vy0 ||
+        q.y - NODE_HEIGHT > vy1
+      )
+        continue;
+      cards.roundRect(q.x - NODE_WIDTH / 2, q.y - NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT, 10);
+      visible.push(n);
+    }
+    ctx.fillStyle = color('var(--panel)');
+    ctx.fill(cards);
+    ctx.lineWidth = 1 / Math.max(t.k, 0.6);
+    ctx.strokeStyle = color('var(--border)');
+    ctx.stroke(cards);
+    if (t.k > 0.3) {
+      ctx.fillStyle = color('var(--text)');
+      ctx.font = '600 13px system-ui, sans-serif';
+      for (const n of visible) {
+        const q = l.positions.get(n.id)!;
+        ctx.fillText(
+          n.name.length > 20 ? `${n.name.slice(0, 19)}…` : n.name,
+          q.x - NODE_WIDTH / 2 + 12,
+          q.y - 6,
+        );
+      }
+      if (t.k > 0.6) {
+        ctx.fillStyle = color('var(--muted)');
+        ctx.font = '11px system-ui, sans-serif';
+        for (const n of visible) {
+          const q = l.positions.get(n.id)!;
+          ctx.fillText(
+            `${n.namespace ?? 'entity'} · ${n.windowFlows} flows`,
+            q.x - NODE_WIDTH / 2 + 12,
+            q.y + 13,
+          );
+          if (n.counts.dropped > 0) {
+            ctx.fillStyle = color('var(--drop)');
+            ctx.fillText(`✕ ${n.counts.dropped}`, q.x + NODE_WIDTH / 2 - 44, q.y - 6);
+            ctx.fillStyle = color('var(--muted)');
+          }
+        }
+      }
+    }
+    const selNode = sel.node ? l.positions.get(sel.node) : undefined;
+    if (selNode) {
+      ctx.lineWidth = 2.5 / Math.max(t.k, 0.6);
+      ctx.strokeStyle = color('var(--accent)');
+      ctx.beginPath();
+      ctx.roundRect(selNode.x - NODE_WIDTH / 2, selNode.y - NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT, 10);
+      ctx.stroke();
+    }
+    c.dataset.drawnNodes = String(m.nodes.length);
+    c.dataset.drawnEdges = String(p.edges.length);
+  };
+
+  const schedule = () => {
+    if (frame.current === null) frame.current = requestAnimationFrame(draw);
+  };
+
+  const fit = (animate: boolean) => {
+    const b = state.current.prepared.bounds;
+    const c = canvas.current;
+    if (!b || !c || !zoomer.current) return;
+    const t = fitTransform(b, { width: c.clientWidth, height: c.clientHeight });
+    const target = zoomIdentity.translate(t.x, t.y).scale(t.k);
+    if (animate) select(c).transition().duration(300).call(zoomer.current.transform, target);
+    else select(c).call(zoomer.current.transform, target);
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: zoom and listeners are set up once
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const z = zoom<HTMLCanvasElement, unknown>()
+      .scaleExtent([0.03, 4])
+      .on('zoom', (ev) => {
+        transform.current = ev.transform;
+        if (ev.sourceEvent) userMoved.current = true;
+        schedule();
+      });
+    zoomer.current = z;
+    select(c).call(z).on('dblclick.zoom', null);
+    const onClick = (ev: MouseEvent) => {
+      const r = c.getBoundingClientRect();
+      const [x, y] = transform.current.invert([ev.clientX - r.left, ev.clientY - r.top]);
+      const { map: m, layout: l, prepared: p } = state.current;
+      const node = m.nodes.find((n) => {
+        const q = l.positions.get(n.id);
+        return q && Math.abs(q.x - x) <= NODE_WIDTH / 2 && Math.abs(q.y - y) <= NODE_HEIGHT / 2;
+      });
+      if (node) return state.current.onSelectNode(node);
+      const tolerance = 8 / transform.current.k;
+      let best: { e: MapEdge; d: number } | undefined;
+      for (const { edge, g } of p.edges) {
+        for (const s of samples(g)) {
+          const d = Math.hypot(s.x - x, s.y - y);
+          if (d < tolerance && (!best || d < best.d)) best = { e: edge, d };
+        }
+      }
+      if (best) state.current.onSelectEdge(best.e);
+    };
+    c.addEventListener('click', onClick);
+    const resize = new ResizeObserver(schedule);
+    resize.observe(c);
+    return () => {
+      c.removeEventListener('click', onClick);
+      resize.disconnect();
+    };
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: redraw (and auto-fit until the user moves) on new data
+  useEffect(() => {
+    if (!userMoved.current) fit(false);
+    schedule();
+  }, [prepared, selected.node, selected.edge]);
+
+  useImperativeHandle(ref, () => ({
+    fit: () => {
+      userMoved.current = false;
+      fit(true);
+    },
+    focus: (id: string) => {
+      const q = state.current.layout.positions.get(id);
+      const c = canvas.current;
+      if (!q || !c || !zoomer.current) return;
+      userMoved.current = true;
+      const k = 1.2;
+      select(c)
+        .transition()
+        .duration(400)
+        .call(
+          zoomer.current.transform,
+          zoomIdentity.translate(c.clientWidth / 2 - q.x * k, c.clientHeight / 2 - q.y * k).scale(k),
+        );
+    },
+  }));
+
+  return <canvas ref={canvas} className="map" data-testid="service-map-canvas" aria-label="Service map" />;
+}
