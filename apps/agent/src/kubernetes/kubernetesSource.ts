@@ -93,7 +93,11 @@ class ResourceInformer {
           }
           done(err);
         };
-        return inner.watch(p, { ...params, allowWatchBookmarks: true }, counted, paced);
+        if (this.stopped) return new AbortController();
+        const ctl = await inner.watch(p, { ...params, allowWatchBookmarks: true }, counted, paced);
+        // ListWatch.stop() only aborts a watch it already holds; one still connecting would leak.
+        if (this.stopped) ctl.abort();
+        return ctl;
       },
     } as unknown as Watch;
     const list = async () => {
