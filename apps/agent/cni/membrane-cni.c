@@ -186,9 +186,11 @@ static int connect_agent(const char *path, long timeout_s)
 			return fd;
 		snprintf(last, sizeof(last), "%s: %s", path, strerror(errno));
 		close(fd);
-		if (now_ms() + delay_ms > deadline)
+		/* Sleep at most until the deadline, then try once more: the whole budget is used. */
+		long remaining = deadline - now_ms();
+		if (remaining <= 0)
 			break;
-		usleep((useconds_t)delay_ms * 1000);
+		usleep((useconds_t)(delay_ms < remaining ? delay_ms : remaining) * 1000);
 		delay_ms = delay_ms * 2 > 1000 ? 1000 : delay_ms * 2;
 	}
 	fail(11, last, "the Membrane agent is not reachable (waited %lds); try again later", timeout_s);

@@ -121,7 +121,7 @@ describe('membrane-cni without an agent', () => {
   it('waits a bounded time for an unreachable agent, then says try again later (11)', async () => {
     const r = await runPlugin(env('ADD'), conf());
     expect(expectError(r, 11).msg).toMatch(/not reachable/);
-    expect(r.ms).toBeGreaterThanOrEqual(800);
+    expect(r.ms).toBeGreaterThanOrEqual(950);
     expect(r.ms).toBeLessThan(2500);
   });
 
