@@ -124,7 +124,17 @@ export class Agent implements AgentService {
     return { ...(obj?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns };
   }
 
+  /** Flow enrichment asks this for every record: cached until identities change (enforce()). */
+  private readonly labelCache = new Map<number, string[] | undefined>();
+
   private identityLabelStrings(id: number): string[] | undefined {
+    if (this.labelCache.has(id)) return this.labelCache.get(id);
+    const strings = this.formatIdentityLabels(id);
+    this.labelCache.set(id, strings);
+    return strings;
+  }
+
+  private formatIdentityLabels(id: number): string[] | undefined {
     const labels = this.reconciler.identities.lookup(id);
     if (!labels) return undefined;
     return Object.entries(labels)
@@ -158,6 +168,7 @@ export class Agent implements AgentService {
 
   /** Recomputes identities (labels may have changed) and enforces the stored policies. */
   private async enforce(bump: boolean): Promise<number> {
+    this.labelCache.clear();
     for (const ep of this.endpointsMgr.list()) {
       ep.identity = this.reconciler.identityOf(ep.namespace, ep.labels, this.namespaceLabels(ep.namespace));
     }

@@ -43,34 +43,57 @@ function side(ctx: EnrichContext, ip: string, identity: number): FlowEndpoint {
   return { identity: identity === 0 ? IDENTITY_WORLD : identity, labels };
 }
 
+// Per-flow work is the agent's hot path (one enrich per datapath record): the TCP flag forms and
+// the millisecond part of the timestamp are computed once and reused.
+const FLAG_FORMS = Array.from({ length: 64 }, (_, bits) => {
+  const flags: Record<string, boolean> = {};
+  for (let b = 0; b < FLAG_NAMES.length; b++) if (bits & (1 << b)) flags[FLAG_NAMES[b]!] = true;
+  const names = Object.keys(flags);
+  return {
+    flags: names.length > 0 ? flags : undefined,
+    summary: names.length > 0 ? `TCP Flags: ${names.join(', ')}` : 'TCP',
+  };
+});
+
+let isoCacheMs = -1;
+let isoCachePrefix = '';
+
 /** RFC 3339 with nanoseconds, like Hubble: 2026-01-01T00:00:00.123456789Z */
 function isoWithNanos(ms: number, nanosInMs = 0): string {
-  const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.123Z
-  return `${iso.slice(0, -1)}${String(nanosInMs).padStart(6, '0')}Z`;
+  if (ms !== isoCacheMs) {
+    isoCacheMs = ms;
+    isoCachePrefix = new Date(ms).toISOString().slice(0, -1); // 2026-01-01T00:00:00.123
+  }
+  return `${isoCachePrefix}${String(nanosInMs).padStart(6, '0')}Z`;
+}
+
+function layer4(r: RawFlow): { l4: Flow['l4']; summary: string } {
+  const ports = { source_port: r.srcPort, destination_port: r.dstPort };
+  switch (r.protocol) {
+    case PROTO_TCP: {
+      const form = FLAG_FORMS[(r.tcpFlags ?? 0) & 63]!;
+      return {
+        l4: {
+          TCP: form.flags
+            ? { source_port: r.srcPort, destination_port: r.dstPort, flags: form.flags }
+            : ports,
+        },
+        summary: form.summary,
+      };
+    }
+    case PROTO_UDP:
+      return { l4: { UDP: ports }, summary: 'UDP' };
+    case PROTO_SCTP:
+      return { l4: { SCTP: ports }, summary: 'SCTP' };
+    case 1:
+      return { l4: { ICMPv4: { type: r.srcPort, code: r.dstPort } }, summary: 'ICMPv4' };
+    default:
+      return { l4: undefined, summary: `proto ${r.protocol}` };
+  }
 }
 
 export function enrich(ctx: EnrichContext, r: RawFlow): Flow {
-  const flags: Record<string, boolean> = {};
-  let flagText = '';
-  if (r.protocol === PROTO_TCP && r.tcpFlags !== undefined) {
-    FLAG_NAMES.forEach((name, bit) => {
-      if (r.tcpFlags! & (1 << bit)) flags[name] = true;
-    });
-    flagText = Object.keys(flags).join(', ');
-  }
-  const ports = { source_port: r.srcPort, destination_port: r.dstPort };
-  const l4 =
-    r.protocol === PROTO_TCP
-      ? { TCP: { ...ports, ...(flagText ? { flags } : {}) } }
-      : r.protocol === PROTO_UDP
-        ? { UDP: ports }
-        : r.protocol === PROTO_SCTP
-          ? { SCTP: ports }
-          : r.protocol === 1
-            ? { ICMPv4: { type: r.srcPort, code: r.dstPort } }
-            : undefined;
-  const protoName = l4 ? Object.keys(l4)[0] : `proto ${r.protocol}`;
-  const summary = `${protoName}${flagText ? ` Flags: ${flagText}` : ''}`;
+  const { l4, summary } = layer4(r);
   const flow: Flow = {
     id: ctx.nextId(),
     time: isoWithNanos(r.timeMs, r.timeNanos),
