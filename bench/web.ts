@@ -162,24 +162,19 @@ try {
 
   // 1. First render of the big map, from a fresh navigation.
   rate = 200;
-  const cdp = process.env.WEB_BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
-  if (cdp) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.start');
-  }
-  await page.goto(`${web.url}/map?noisy=show&w=1h`);
-  const tNodes = await page.evaluate(
-    `new Promise((resolve) => { ${DRAWN} const check = () => drawn('nodes') >= ${workloads.length} ? resolve(performance.now()) : setTimeout(check, 20); check(); })`,
-  );
-  log(`all nodes drawn at ${Math.round(Number(tNodes))} ms`);
-  if (cdp) {
+  const profiling = process.env.WEB_BENCH_PROFILE;
+  const cdp = profiling ? await page.context().newCDPSession(page) : undefined;
+  const startProfile = async (phase: string) => {
+    if (cdp && profiling === phase) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
+  };
+  const stopProfile = async (phase: string) => {
+    if (!cdp || profiling !== phase) return;
     const { profile } = (await cdp.send('Profiler.stop')) as {
       profile: {
-        nodes: {
-          id: number;
-          callFrame: { functionName: string; url: string; lineNumber: number };
-          hitCount?: number;
-        }[];
+        nodes: { callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
       };
     };
     const self = new Map<string, number>();
@@ -187,8 +182,16 @@ try {
       const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
       self.set(k, (self.get(k) ?? 0) + (n.hitCount ?? 0));
     }
-    for (const [k, v] of [...self].sort((x, y) => y[1] - x[1]).slice(0, 25)) log(`profile ${v} ${k}`);
-  }
+    for (const [k, v] of [...self].sort((x, y) => y[1] - x[1]).slice(0, 20))
+      log(`profile ${phase}: ${v} ${k}`);
+  };
+  await startProfile('map');
+  await page.goto(`${web.url}/map?noisy=show&w=1h`);
+  const tNodes = await page.evaluate(
+    `new Promise((resolve) => { ${DRAWN} const check = () => drawn('nodes') >= ${workloads.length} ? resolve(performance.now()) : setTimeout(check, 20); check(); })`,
+  );
+  log(`all nodes drawn at ${Math.round(Number(tNodes))} ms`);
+  await stopProfile('map');
   await page.waitForFunction(
     `(() => { ${DRAWN} return drawn('nodes') >= ${workloads.length} && drawn('edges') >= ${EDGES}; })()`,
     undefined,
@@ -203,6 +206,7 @@ try {
   await page.evaluate(
     `window.frames_ = 0; window.counting_ = true; (function tick() { window.frames_++; if (window.counting_) requestAnimationFrame(tick); })();`,
   );
+  await startProfile('pan');
   const start = Date.now();
   await page.mouse.move(700, 450);
   await page.mouse.down();
@@ -213,6 +217,7 @@ try {
   }
   await page.mouse.up();
   const frames = Number(await page.evaluate('window.counting_ = false; window.frames_'));
+  await stopProfile('pan');
   results.map_pan_fps = Math.round((frames / ((Date.now() - start) / 1000)) * 10) / 10;
   log(`pan: ${frames} frames in ${Date.now() - start} ms (${step} pointer moves)`);
 

@@ -70,8 +70,12 @@ function samples(g: EdgeGeometry): { x: number; y: number }[] {
 
 export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge, ref }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const wrap = useRef<HTMLDivElement>(null);
   const transform = useRef<ZoomTransform>(zoomIdentity);
-  const zoomer = useRef<ZoomBehavior<HTMLCanvasElement, unknown> | null>(null);
+  /** the transform the bitmap was last drawn with; gestures move the bitmap until the next draw */
+  const drawnWith = useRef<ZoomTransform>(zoomIdentity);
+  const gesture = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const zoomer = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
   const userMoved = useRef(false);
   const frame = useRef<number | null>(null);
   const prepared = useMemo(() => prepare(map, layout), [map, layout]);
@@ -103,8 +107,8 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     const vx1 = vx0 + w / t.k;
     const vy1 = vy0 + h / t.k;
 
-    ctx.lineWidth = 1.5 / Math.max(t.k, 0.6);
     for (const g of l.groups) {
+      ctx.lineWidth = 1.5 / Math.max(t.k, 0.6);
       ctx.beginPath();
       ctx.roundRect(g.x, g.y, g.width, g.height, 18);
       ctx.fillStyle = color('var(--group)');
@@ -118,13 +122,17 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
       }
     }
 
-    // Edges: one prepared path per (verdict, idle) style.
+    // Edges: one prepared path per (verdict, idle) style, about one device pixel wide.
+    ctx.lineWidth = 1.2 / t.k;
     for (const [key, path] of p.byStyle) {
       const [cat, idle] = key.split('|') as [VerdictCategory, string];
       const s = VERDICT_STYLES[cat];
       ctx.strokeStyle = color(s.colorVar);
       ctx.globalAlpha = idle === '1' ? 0.45 : 0.8;
-      ctx.setLineDash((idle === '1' ? '3 5' : s.dash).split(' ').filter(Boolean).map(Number));
+      // Dash patterns cost a lot to rasterise without a GPU; zoomed far out, colour and the
+      // legend carry the verdict, and the patterns return as soon as edges are legible.
+      const dash = t.k < 0.35 ? [] : (idle === '1' ? '3 5' : s.dash).split(' ').filter(Boolean).map(Number);
+      ctx.setLineDash(dash);
       ctx.stroke(path);
     }
     ctx.globalAlpha = 1;
@@ -205,17 +213,20 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
       ctx.roundRect(selNode.x - NODE_WIDTH / 2, selNode.y - NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT, 10);
       ctx.stroke();
     }
+    drawnWith.current = t;
+    c.style.transform = '';
     c.dataset.drawnNodes = String(m.nodes.length);
     c.dataset.drawnEdges = String(p.edges.length);
   };
 
   const schedule = () => {
-    if (frame.current === null) frame.current = requestAnimationFrame(draw);
+    // During a pan or zoom the bitmap is moved instead; the gesture's end redraws.
+    if (gesture.current === null && frame.current === null) frame.current = requestAnimationFrame(draw);
   };
 
   const fit = (animate: boolean) => {
     const b = state.current.prepared.bounds;
-    const c = canvas.current;
+    const c = wrap.current;
     if (!b || !c || !zoomer.current) return;
     const t = fitTransform(b, { width: c.clientWidth, height: c.clientHeight });
     const target = zoomIdentity.translate(t.x, t.y).scale(t.k);
@@ -225,14 +236,26 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: zoom and listeners are set up once
   useEffect(() => {
-    const c = canvas.current;
-    if (!c) return;
-    const z = zoom<HTMLCanvasElement, unknown>()
+    const c = wrap.current;
+    const bitmap = canvas.current;
+    if (!c || !bitmap) return;
+    const z = zoom<HTMLDivElement, unknown>()
       .scaleExtent([0.03, 4])
       .on('zoom', (ev) => {
         transform.current = ev.transform;
-        if (ev.sourceEvent) userMoved.current = true;
-        schedule();
+        if (!ev.sourceEvent) return schedule();
+        // A user gesture: move the last bitmap on the compositor (cheap at any map size) and
+        // redraw once the gesture pauses.
+        userMoved.current = true;
+        const t = ev.transform;
+        const d = drawnWith.current;
+        const k = t.k / d.k;
+        bitmap.style.transform = `translate(${t.x - d.x * k}px, ${t.y - d.y * k}px) scale(${k})`;
+        if (gesture.current) clearTimeout(gesture.current);
+        gesture.current = setTimeout(() => {
+          gesture.current = null;
+          schedule();
+        }, 150);
       });
     zoomer.current = z;
     select(c).call(z).on('dblclick.zoom', null);
@@ -277,7 +300,7 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     },
     focus: (id: string) => {
       const q = state.current.layout.positions.get(id);
-      const c = canvas.current;
+      const c = wrap.current;
       if (!q || !c || !zoomer.current) return;
       userMoved.current = true;
       const k = 1.2;
@@ -291,5 +314,14 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     },
   }));
 
-  return <canvas ref={canvas} className="map" data-testid="service-map-canvas" aria-label="Service map" />;
+  return (
+    <div ref={wrap} className="map" style={{ position: 'absolute', inset: 0, overflow: 'hidden' }}>
+      <canvas
+        ref={canvas}
+        data-testid="service-map-canvas"
+        aria-label="Service map"
+        style={{ width: '100%', height: '100%', display: 'block', transformOrigin: '0 0' }}
+      />
+    </div>
+  );
 }

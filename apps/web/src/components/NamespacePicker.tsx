@@ -9,20 +9,21 @@ export function NamespacePicker() {
   const [view, setView] = useViewState();
   const { store, tick } = useLiveFlows();
   const [open, setOpen] = useState(false);
-  const seenRef = useRef(new Set<string>());
-  const seen = seenRef.current;
+  const seenRef = useRef({ names: new Set<string>(), nextSeq: 0 });
   // biome-ignore lint/correctness/useExhaustiveDependencies: tick marks new flows in the store
   const namespaces = useMemo(() => {
     const b = store.buffer;
-    // Only the newest flows need a look: older ones were seen on earlier ticks.
-    for (let i = Math.max(0, b.size - 5_000); i < b.size; i++) {
-      const f = b.at(i)!;
-      if (f.source.namespace) seen.add(f.source.namespace);
-      if (f.destination.namespace) seen.add(f.destination.namespace);
+    const seen = seenRef.current;
+    // Only flows added since the last look: a tick at thousands of flows/s stays cheap.
+    for (let seq = Math.max(seen.nextSeq, b.oldestSeq); seq < b.accepted; seq++) {
+      const f = b.atSeq(seq)!;
+      if (f.source.namespace) seen.names.add(f.source.namespace);
+      if (f.destination.namespace) seen.names.add(f.destination.namespace);
     }
-    for (const ns of view.namespaces) seen.add(ns);
-    return [...seen].sort();
-  }, [store, tick, view.namespaces, seen]);
+    seen.nextSeq = b.accepted;
+    for (const ns of view.namespaces) seen.names.add(ns);
+    return [...seen.names].sort();
+  }, [store, tick, view.namespaces]);
   const chosen = new Set(view.namespaces);
   const toggle = (ns: string) => {
     const next = new Set(chosen);
