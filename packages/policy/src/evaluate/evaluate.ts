@@ -1,11 +1,9 @@
 import { selectedEndpoints } from '../compile/contributions';
 import { enforcementModeOf } from '../compile/merge';
-import type { Direction, HttpRule, RuleRef } from '../desired';
-import type { CompiledSelector, Requirement } from '../labels/selector';
+import type { Direction, HttpRule } from '../desired';
 import {
   combineSides,
   type Decision,
-  endpointName,
   isSelfTraffic,
   peerAddress,
   SELF_DECISION,
@@ -18,8 +16,19 @@ import { httpAllowed } from '../rules/http';
 import { normalizePolicy } from '../rules/normalize';
 import type { NormalRule, NormalSpec } from '../rules/types';
 import type { Policy } from '../types';
-import { type RemoteView, remoteView } from './remote';
-import { anyPortMayMatch, type RuleMatch, ruleMatches, type SelectorTest } from './ruleMatch';
+import { remoteView } from './remote';
+import {
+  type PreparedRule,
+  prepareRule,
+  type Remote,
+  type RuleMatch,
+  ruleMatches,
+  withIndex,
+} from './ruleMatch';
+import { SelectorMemo } from './selectorMemo';
+import { PortSlots, type RuleSet, ruleSet, rulesFor, type SideTable, sideTable } from './sideTable';
+
+export { describeRule } from './describe';
 
 export interface EvaluationInput {
   policies: Policy[];
@@ -27,123 +36,97 @@ export interface EvaluationInput {
   options?: PolicyOptions;
 }
 
-export function describeRule(r: RuleRef): string {
-  const where = r.namespace ? `${r.namespace}/${r.name}` : r.name;
-  const spec = r.specIndex !== undefined ? ` specs[${r.specIndex}]` : '';
-  const section = r.deny ? `${r.direction}Deny` : r.direction;
-  return `${r.kind} ${where}${spec} ${section}[${r.ruleIndex}]`;
+function list(matches: RuleMatch[]): string {
+  let s = '';
+  for (let i = 0; i < matches.length; i++)
+    s += i === 0 ? (matches[i] as RuleMatch).text : `, ${(matches[i] as RuleMatch).text}`;
+  return s;
 }
 
-function list(refs: RuleRef[]): string {
-  return refs.map(describeRule).join(', ');
-}
+const MAX_REMOTES = 100_000;
 
-/** The rules that apply at one endpoint in one direction, gathered from the specs selecting it. */
-interface SidePolicy {
-  /** "ingress of ns/pod", for reasons */
-  where: string;
-  name: string;
-  rules: NormalRule[];
-  /** rules that can match a protocol/port (by their port specs alone), filled on demand */
-  byPort: Map<string, Map<number, NormalRule[]>>;
-  /** start of the reason of a default denial, undefined when no policy isolates this direction */
-  deniedPrefix: string | undefined;
-  defaultAllow: string;
-  requires: Requirement[];
-  /** keys of the policies that isolate this direction */
-  enforcing: string[];
-  selected: boolean;
-}
+const isDeny = (m: RuleMatch): boolean => m.rule.deny;
 
 /**
  * The what-if evaluator: reasons on the policies themselves (not on compiled state) and says
- * which rules decided a flow, or why none applied. It prepares, lazily, which specs select each
- * endpoint and which identities each selector selects (selection by labels is per identity, so
- * the answer is memoised per identity); everything else is decided per flow.
+ * which rules decided a flow, or why none applied. Construction indexes which specs select each
+ * endpoint; the rest is prepared lazily and memoised: per endpoint and direction the rules that
+ * apply (and per port the ones whose ports may match), per rule its peers in a ready-to-test form,
+ * and per (selector, identity) whether the selector selects it. A flow then only walks its few
+ * candidate rules and builds the reason of the side that decides.
  */
 export class Evaluator {
   private readonly universe: Universe;
   private readonly specs: NormalSpec[];
   private readonly options: PolicyOptions;
-  private specsByEndpoint: Map<number, NormalSpec[]> | undefined;
-  private readonly sides = new Map<string, SidePolicy>();
-  private readonly selections = new Map<string, Set<number>>();
-  private readonly selectionBySelector = new Map<CompiledSelector, Set<number>>();
-  private readonly remotes = new Map<string, RemoteView>();
-  private readonly test: SelectorTest = (sel, remote) => this.selection(sel).has(remote.identity);
+  private readonly memo: SelectorMemo;
+  private readonly specsByEndpoint = new Map<number, NormalSpec[]>();
+  /** position of each spec, so a list of specs has a short key */
+  private readonly specOrdinal = new Map<NormalSpec, number>();
+  private readonly ruleSets = new Map<string, RuleSet>();
+  private readonly slots = new PortSlots();
+  private readonly preparedRules = new Map<NormalRule, PreparedRule>();
+  private readonly tables: Record<Direction, Map<number, SideTable>> = {
+    ingress: new Map(),
+    egress: new Map(),
+  };
+  private readonly remotes = new Map<string, Remote>();
+  /** scratch list of the matches of one side; copied out before it is reused */
+  private readonly matches: RuleMatch[] = [];
 
   constructor(input: EvaluationInput) {
     this.options = input.options ?? {};
     this.universe = new Universe(input.endpoints, this.options);
     this.specs = input.policies.flatMap((p) => normalizePolicy(p).specs);
-  }
-
-  private selection(sel: CompiledSelector): Set<number> {
-    let s = this.selectionBySelector.get(sel);
-    if (s) return s;
-    s = this.selections.get(sel.text);
-    if (!s) {
-      s = new Set(this.universe.selectIdentities(sel).map((i) => i.id));
-      this.selections.set(sel.text, s);
-    }
-    this.selectionBySelector.set(sel, s);
-    return s;
-  }
-
-  private specsFor(ep: Endpoint): NormalSpec[] {
-    if (!this.specsByEndpoint) {
-      this.specsByEndpoint = new Map();
-      for (const spec of this.specs) {
-        for (const e of selectedEndpoints(spec, this.universe)) {
-          const l = this.specsByEndpoint.get(e.endpointId) ?? [];
-          l.push(spec);
-          this.specsByEndpoint.set(e.endpointId, l);
-        }
+    this.memo = new SelectorMemo(this.universe);
+    this.specs.forEach((spec, i) => {
+      this.specOrdinal.set(spec, i);
+    });
+    for (const spec of this.specs) {
+      for (const e of selectedEndpoints(spec, this.universe)) {
+        const l = this.specsByEndpoint.get(e.endpointId);
+        if (l) l.push(spec);
+        else this.specsByEndpoint.set(e.endpointId, [spec]);
       }
     }
-    return this.specsByEndpoint.get(ep.endpointId) ?? [];
   }
 
-  private sidePolicy(ep: Endpoint, direction: Direction): SidePolicy {
-    const key = `${ep.endpointId}/${direction}`;
-    let side = this.sides.get(key);
-    if (!side) {
-      const specs = this.specsFor(ep);
-      const name = endpointName(ep);
-      side = {
-        where: `${direction} of ${name}`,
-        name,
-        rules: specs.flatMap((s) => s.rules.filter((r) => r.direction === direction)),
-        byPort: new Map(),
-        requires: specs.flatMap((s) => s.requires[direction]),
-        enforcing: [
-          ...new Set(
-            specs
-              .filter((s) => (direction === 'ingress' ? s.enforceIngress : s.enforceEgress))
-              .map((s) => s.policyKey),
-          ),
-        ],
-        selected: specs.length > 0,
-        deniedPrefix: undefined,
-        defaultAllow: '',
-      };
-      const role = direction === 'ingress' ? 'destination' : 'source';
-      side.defaultAllow = side.selected
-        ? `no policy selecting the ${role} (${name}) covers ${direction}: default allow`
-        : `no policy selects the ${role} (${name}): default allow`;
-      if (side.enforcing.length > 0) {
-        side.deniedPrefix = `${side.where}: isolated by ${side.enforcing.join(', ')}, and no rule allows `;
+  private prepared = (spec: NormalSpec): PreparedRule[] =>
+    spec.rules.map((rule) => {
+      let p = this.preparedRules.get(rule);
+      if (!p) {
+        p = prepareRule(rule, this.memo);
+        this.preparedRules.set(rule, p);
       }
-      this.sides.set(key, side);
+      return p;
+    });
+
+  /** The side table of a local endpoint, undefined when the endpoint is not managed here. */
+  private table(endpointId: number, direction: Direction): SideTable | undefined {
+    const tables = this.tables[direction];
+    let t = tables.get(endpointId);
+    if (!t) {
+      const ep = this.universe.localById.get(endpointId);
+      if (!ep) return undefined;
+      const specs = this.specsByEndpoint.get(endpointId) ?? [];
+      const key = `${direction}:${specs.map((s) => this.specOrdinal.get(s)).join(',')}`;
+      let rules = this.ruleSets.get(key);
+      if (!rules) {
+        rules = ruleSet(direction, specs, this.prepared, this.memo);
+        this.ruleSets.set(key, rules);
+      }
+      t = sideTable(ep, direction, specs, rules);
+      tables.set(endpointId, t);
     }
-    return side;
+    return t;
   }
 
-  private remote(ip: string): RemoteView {
+  private remote(ip: string): Remote {
     let r = this.remotes.get(ip);
     if (!r) {
-      if (this.remotes.size > 100_000) this.remotes.clear();
-      r = remoteView(this.universe, ip);
+      if (this.remotes.size > MAX_REMOTES) this.remotes.clear();
+      const view = remoteView(this.universe, ip);
+      r = withIndex(view, this.memo.index(view.identity));
       this.remotes.set(ip, r);
     }
     return r;
@@ -169,10 +152,10 @@ export class Evaluator {
     remoteIp: string,
     flow: Flow,
   ): SideDecision | undefined {
-    const ep = this.universe.localById.get(given.endpointId);
-    if (!ep) return undefined; // not managed on this node: nothing enforces here
+    const side = this.table(given.endpointId, direction);
+    if (!side) return undefined; // not managed on this node: nothing enforces here
+    const ep = side.endpoint;
     const endpointId = ep.endpointId;
-    const side = this.sidePolicy(ep, direction);
     const mode = enforcementModeOf(ep, this.options);
     if (mode === 'never') {
       return {
@@ -184,22 +167,23 @@ export class Evaluator {
       };
     }
     const remote = this.remote(remoteIp);
-    const matches: RuleMatch[] = [];
-    for (const rule of rulesForPort(side, flow))
-      ruleMatches(rule, ep, remote, flow, side.requires, this.test, matches);
+    const matches = this.matches;
+    matches.length = 0;
+    const rules = side.ruleSet;
+    for (const rule of rulesFor(rules, flow, remote.index, this.slots, this.memo))
+      ruleMatches(rule, ep, remote, flow, rules.requires, matches);
     if (matches.length > 0) {
-      const denies = matches.filter((m) => m.rule.deny);
-      if (denies.length > 0) {
-        const refs = denies.map((m) => m.rule.ref);
+      if (matches.some(isDeny)) {
+        const denies = matches.filter(isDeny);
         return {
           direction,
           endpointId,
           verdict: 'denied',
-          decidedBy: refs,
-          reason: `${side.where}: denied by ${list(refs)} (deny wins)`,
+          decidedBy: denies.map((m) => m.rule.ref),
+          reason: `${side.where}: denied by ${list(denies)} (deny wins)`,
         };
       }
-      return this.allowed(direction, endpointId, side.where, matches, remote, flow);
+      return allowed(direction, endpointId, side.where, matches.slice(), remote, flow);
     }
     if (side.deniedPrefix !== undefined || mode === 'always') {
       const prefix = side.deniedPrefix ?? `${side.where}: enforcement mode always, and no rule allows `;
@@ -209,66 +193,51 @@ export class Evaluator {
         endpointId,
         verdict: 'denied',
         decidedBy: [],
-        reason: prefix + flow.protocol + '/' + flow.port + dir + remote.description,
+        reason: `${prefix}${flow.protocol}/${flow.port}${dir}${remote.description}`,
       };
     }
     return { direction, endpointId, verdict: 'allowed', decidedBy: [], reason: side.defaultAllow };
   }
-
-  private allowed(
-    direction: Direction,
-    endpointId: number,
-    where: string,
-    matches: RuleMatch[],
-    remote: RemoteView,
-    flow: Flow,
-  ): SideDecision {
-    const decidedBy = matches.map((m) => m.rule.ref);
-    const l7 = matches.filter((m) => m.http !== undefined);
-    if (l7.length === 0) {
-      return {
-        direction,
-        endpointId,
-        verdict: 'allowed',
-        decidedBy,
-        reason: `${where}: allowed by ${list(decidedBy)}`,
-      };
-    }
-    const d: SideDecision = {
-      direction,
-      endpointId,
-      verdict: 'redirected',
-      decidedBy,
-      reason: `${where}: redirected to the HTTP proxy by ${list(l7.map((m) => m.rule.ref))}`,
-    };
-    const req = flow.http;
-    if (req) {
-      const plain = matches.some((m) => m.http === undefined);
-      const passing = l7.filter((m) => httpAllowed(m.http as HttpRule[], req));
-      d.l7Verdict = plain || passing.length > 0 ? 'allowed' : 'denied';
-      d.reason += plain
-        ? `; ${req.method} ${req.path} allowed: a rule without HTTP rules also allows this port`
-        : passing.length > 0
-          ? `; ${req.method} ${req.path} allowed by the HTTP rules of ${list(passing.map((m) => m.rule.ref))}`
-          : `; ${req.method} ${req.path} from ${remote.description} matches no HTTP rule: denied`;
-    }
-    return d;
-  }
 }
 
-function rulesForPort(side: SidePolicy, flow: Flow): NormalRule[] {
-  let byPort = side.byPort.get(flow.protocol);
-  if (!byPort) {
-    byPort = new Map();
-    side.byPort.set(flow.protocol, byPort);
+function allowed(
+  direction: Direction,
+  endpointId: number,
+  where: string,
+  matches: RuleMatch[],
+  remote: Remote,
+  flow: Flow,
+): SideDecision {
+  const decidedBy = matches.map((m) => m.rule.ref);
+  const l7 = matches.filter((m) => m.http !== undefined);
+  if (l7.length === 0) {
+    return {
+      direction,
+      endpointId,
+      verdict: 'allowed',
+      decidedBy,
+      reason: `${where}: allowed by ${list(matches)}`,
+    };
   }
-  let rules = byPort.get(flow.port);
-  if (!rules) {
-    rules = side.rules.filter((r) => !r.ports || anyPortMayMatch(r.ports, flow));
-    if (byPort.size > 1000) byPort.clear();
-    byPort.set(flow.port, rules);
+  const d: SideDecision = {
+    direction,
+    endpointId,
+    verdict: 'redirected',
+    decidedBy,
+    reason: `${where}: redirected to the HTTP proxy by ${list(l7)}`,
+  };
+  const req = flow.http;
+  if (req) {
+    const plain = matches.some((m) => m.http === undefined);
+    const passing = l7.filter((m) => httpAllowed(m.http as HttpRule[], req));
+    d.l7Verdict = plain || passing.length > 0 ? 'allowed' : 'denied';
+    d.reason += plain
+      ? `; ${req.method} ${req.path} allowed: a rule without HTTP rules also allows this port`
+      : passing.length > 0
+        ? `; ${req.method} ${req.path} allowed by the HTTP rules of ${list(passing)}`
+        : `; ${req.method} ${req.path} from ${remote.description} matches no HTTP rule: denied`;
   }
-  return rules;
+  return d;
 }
 
 const evaluators = new WeakMap<EvaluationInput, Evaluator>();

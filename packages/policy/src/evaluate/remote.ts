@@ -15,6 +15,8 @@ export interface RemoteView {
   identity: number;
   reservedId?: number;
   labels: Labels;
+  /** the address as an unsigned 32-bit number when it is IPv4, else -1 (CIDR checks without bigints) */
+  v4: number;
   /** container ports named by pods with the remote's identity */
   namedPorts: NamedPort[];
   description: string;
@@ -26,6 +28,7 @@ export interface RemoteView {
  */
 export function remoteView(u: Universe, ip: string): RemoteView {
   const address = parseAddress(ip);
+  const v4 = address && !address.v6 ? Number(address.value) : -1;
   const owner = u.ownerOf(ip);
   if (owner?.endpoint && !owner.endpoint.host) {
     const info = u.identities.get(owner.identity);
@@ -33,6 +36,7 @@ export function remoteView(u: Universe, ip: string): RemoteView {
     return {
       ip,
       address,
+      v4,
       cls: 'pod',
       identity: owner.identity,
       labels: info?.labels ?? u.labelsOf(ep),
@@ -46,6 +50,7 @@ export function remoteView(u: Universe, ip: string): RemoteView {
     return {
       ip,
       address,
+      v4,
       cls: 'reserved',
       identity: id,
       reservedId: id,
@@ -57,6 +62,7 @@ export function remoteView(u: Universe, ip: string): RemoteView {
   return {
     ip,
     address,
+    v4,
     cls: 'world',
     identity: IDENTITY_WORLD,
     labels: WORLD_LABELS,

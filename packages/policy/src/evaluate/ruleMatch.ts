@@ -1,81 +1,152 @@
 import type { HttpRule } from '../desired';
 import { entityCovers } from '../identity/reserved';
-import {
-  type CompiledSelector,
-  compileSelector,
-  type Requirement,
-  selectorMatches,
-} from '../labels/selector';
 import type { Endpoint, Flow } from '../model/endpoint';
-import { type Prefix, parsePrefix, prefixContainsAddress } from '../net/cidr';
 import { namedPortIs, portInSpec, protocolMatches } from '../rules/ports';
 import type { NormalRule, PeerSpec, PortSpec } from '../rules/types';
+import type { Entity } from '../types';
+import { type CidrBlock, cidrBlock, inCidrBlock } from './cidrBlock';
+import { describeRule } from './describe';
 import type { RemoteView } from './remote';
+import type { IdentityTest, SelectorMemo } from './selectorMemo';
 
-interface ParsedBlock {
-  cidr: Prefix | undefined;
-  except: Prefix[];
+/** The remote end of a flow with the dense index of its identity (for selector tests). */
+export interface Remote extends RemoteView {
+  index: number;
 }
-const parsedBlocks = new WeakMap<PeerSpec, ParsedBlock>();
 
-function inCidr(peer: PeerSpec & { cidr: string; except: string[] }, remote: RemoteView): boolean {
-  let block = parsedBlocks.get(peer);
-  if (!block) {
-    block = {
-      cidr: parsePrefix(peer.cidr),
-      except: peer.except.map(parsePrefix).filter((p): p is Prefix => p !== undefined),
-    };
-    parsedBlocks.set(peer, block);
+/** Every remote gets the same object shape, so property reads on the hot path stay monomorphic. */
+export function withIndex(view: RemoteView, index: number): Remote {
+  return {
+    ip: view.ip,
+    address: view.address,
+    v4: view.v4,
+    cls: view.cls,
+    identity: view.identity,
+    reservedId: view.reservedId,
+    labels: view.labels,
+    namedPorts: view.namedPorts,
+    description: view.description,
+    index,
+  };
+}
+
+const ANY = 0;
+const SELECTOR = 1;
+const ENTITY = 2;
+const CIDR = 3;
+const IPBLOCK = 4;
+
+/**
+ * A peer of a normalised rule, prepared once: selectors as memoised identity tests, CIDRs parsed.
+ * One class for every kind keeps the peer loop monomorphic.
+ */
+export class PreparedPeer {
+  readonly kind: number;
+  readonly test: IdentityTest | undefined;
+  readonly ciliumEndpoints: boolean;
+  readonly entity: Entity | undefined;
+  readonly block: CidrBlock | undefined;
+
+  constructor(p: PeerSpec, memo: SelectorMemo) {
+    this.kind =
+      p.kind === 'any'
+        ? ANY
+        : p.kind === 'selector'
+          ? SELECTOR
+          : p.kind === 'entity'
+            ? ENTITY
+            : p.kind === 'cidr'
+              ? CIDR
+              : IPBLOCK;
+    this.test = p.kind === 'selector' ? memo.test(p.selector) : undefined;
+    this.ciliumEndpoints = p.kind === 'selector' && p.ciliumEndpoints;
+    this.entity = p.kind === 'entity' ? p.entity : undefined;
+    this.block = p.kind === 'cidr' || p.kind === 'ipblock' ? cidrBlock(p.cidr, p.except) : undefined;
   }
-  const a = remote.address;
-  if (!block.cidr || !a || !prefixContainsAddress(block.cidr, a)) return false;
-  for (const e of block.except) if (prefixContainsAddress(e, a)) return false;
-  return true;
-}
 
-/** Decides whether a selector selects the remote (the Evaluator memoises this per identity). */
-export type SelectorTest = (selector: CompiledSelector, remote: RemoteView) => boolean;
-
-export const directSelectorTest: SelectorTest = (selector, remote) =>
-  selectorMatches(selector, remote.labels);
-
-const requiresCache = new WeakMap<Requirement[], CompiledSelector>();
-function requiresSelector(requires: Requirement[]): CompiledSelector {
-  let sel = requiresCache.get(requires);
-  if (!sel) {
-    sel = compileSelector(requires);
-    requiresCache.set(requires, sel);
+  get matchesAnything(): boolean {
+    return this.kind === ANY;
   }
-  return sel;
+
+  /** Whether the peer may match a remote for reasons other than its identity's labels. */
+  get byAddressOrEntity(): boolean {
+    return this.kind === ENTITY || this.kind === CIDR || this.kind === IPBLOCK;
+  }
+
+  /** `requires`: the side's fromRequires/toRequires, ANDed into Cilium endpoint peers (if any). */
+  selectorTerm(requires: IdentityTest | undefined): IdentityTest[] | undefined {
+    if (this.kind !== SELECTOR || !this.test) return undefined;
+    return this.ciliumEndpoints && requires ? [this.test, requires] : [this.test];
+  }
+
+  matches(remote: Remote, requires: IdentityTest | undefined): boolean {
+    switch (this.kind) {
+      case ANY:
+        return true;
+      case SELECTOR:
+        if (!(this.test as IdentityTest).has(remote.index)) return false;
+        return !this.ciliumEndpoints || requires === undefined || requires.has(remote.index);
+      case ENTITY:
+        return entityCovers(this.entity as Entity, remote.cls, remote.reservedId);
+      case CIDR:
+        // Cilium CIDR rules describe the outside: pods and the node never match them
+        return remote.cls === 'world' && inCidrBlock(this.block as CidrBlock, remote);
+      default:
+        // Kubernetes ipBlock matches any address, pod addresses included
+        return inCidrBlock(this.block as CidrBlock, remote);
+    }
+  }
+
+  /** A named port resolves only through peers that see the remote as a pod by its labels. */
+  get resolvesNamedPorts(): boolean {
+    return this.kind === ANY || this.kind === SELECTOR || this.kind === ENTITY;
+  }
 }
 
-export function peerMatches(
-  peer: PeerSpec,
-  remote: RemoteView,
-  requires: Requirement[],
-  test: SelectorTest = directSelectorTest,
-): boolean {
-  switch (peer.kind) {
-    case 'any':
+/**
+ * One way a rule admits (or denies) a flow: through a port spec, with that spec's HTTP rules.
+ * Records are built once per rule (and per HTTP port spec), so matching allocates nothing.
+ */
+export interface RuleMatch {
+  rule: NormalRule;
+  http: HttpRule[] | undefined;
+  /** describeRule(rule.ref), for reasons */
+  text: string;
+}
+
+/** A normalised rule prepared for repeated matching; shared by every endpoint it applies to. */
+export interface PreparedRule {
+  rule: NormalRule;
+  peers: PreparedPeer[];
+  ports: PortSpec[] | undefined;
+  /** the match record of the rule as a whole (no ports, or a port spec without HTTP rules) */
+  plain: RuleMatch;
+  /** the match record of each port spec, parallel to `ports` */
+  byPort: RuleMatch[];
+}
+
+export function prepareRule(rule: NormalRule, memo: SelectorMemo): PreparedRule {
+  const text = describeRule(rule.ref);
+  const plain: RuleMatch = { rule, http: undefined, text };
+  const byPort = (rule.ports ?? []).map((spec) =>
+    spec.http && !rule.deny ? { rule, http: spec.http, text } : plain,
+  );
+  return {
+    rule,
+    peers: rule.peers.map((p) => new PreparedPeer(p, memo)),
+    ports: rule.ports,
+    plain,
+    byPort,
+  };
+}
+
+/** Whether some port spec could match the flow (named ports resolve later). */
+export function anyPortMayMatch(ports: PortSpec[], flow: Flow): boolean {
+  for (const ps of ports) {
+    if (protocolMatches(ps.protocol, flow.protocol) && (ps.name !== undefined || portInSpec(ps, flow.port)))
       return true;
-    case 'selector':
-      // fromRequires/toRequires (Cilium endpoint peers only): every requirement must hold as well
-      if (!peer.ciliumEndpoints || requires.length === 0) return test(peer.selector, remote);
-      return test(peer.selector, remote) && test(requiresSelector(requires), remote);
-    case 'entity':
-      return entityCovers(peer.entity, remote.cls, remote.reservedId);
-    case 'cidr':
-      // Cilium CIDR rules describe the outside: pods and the node never match them
-      return remote.cls === 'world' && inCidr(peer, remote);
-    case 'ipblock':
-      // Kubernetes ipBlock matches any address, pod addresses included
-      return inCidr(peer, remote);
   }
-}
-
-/** A named port resolves only through peers that see the remote as a pod by its labels. */
-function namedPortPeer(peer: PeerSpec): boolean {
-  return peer.kind === 'any' || peer.kind === 'selector' || peer.kind === 'entity';
+  return false;
 }
 
 function portSpecMatches(
@@ -96,71 +167,38 @@ function portSpecMatches(
   return namedPortIs(spec.name, spec.protocol, remote.namedPorts, flow.port);
 }
 
-/** Whether some port spec could match the flow (named ports resolve later). */
-export function anyPortMayMatch(ports: PortSpec[], flow: Flow): boolean {
-  for (const ps of ports) {
-    if (protocolMatches(ps.protocol, flow.protocol) && (ps.name !== undefined || portInSpec(ps, flow.port)))
-      return true;
-  }
-  return false;
-}
-
-/** One way a rule admits (or denies) a flow: through a port spec, with that spec's HTTP rules. */
-export interface RuleMatch {
-  rule: NormalRule;
-  http?: HttpRule[];
-}
-
-const plainMatches = new WeakMap<NormalRule, RuleMatch>();
-const httpMatches = new WeakMap<PortSpec, RuleMatch>();
-
-/** Match records are immutable and shared, so matching allocates nothing per flow. */
-function matchOf(rule: NormalRule, spec: PortSpec | undefined): RuleMatch {
-  if (spec?.http && !rule.deny) {
-    let m = httpMatches.get(spec);
-    if (!m) {
-      m = { rule, http: spec.http };
-      httpMatches.set(spec, m);
-    }
-    return m;
-  }
-  let m = plainMatches.get(rule);
-  if (!m) {
-    m = { rule };
-    plainMatches.set(rule, m);
-  }
-  return m;
-}
-
-/** Appends to `out` each way the rule matches a flow at `local`. */
+/**
+ * Appends to `out` each way the rule matches a flow at `local`. The caller passes only rules
+ * whose ports may match the flow (see anyPortMayMatch), so that check is not repeated here.
+ */
 export function ruleMatches(
-  rule: NormalRule,
+  r: PreparedRule,
   local: Endpoint,
-  remote: RemoteView,
+  remote: Remote,
   flow: Flow,
-  requires: Requirement[],
-  test: SelectorTest = directSelectorTest,
-  out: RuleMatch[] = [],
-): RuleMatch[] {
-  // cheap port pre-check first: most rules fail on protocol or port number
-  if (rule.ports && !anyPortMayMatch(rule.ports, flow)) return out;
+  requires: IdentityTest | undefined,
+  out: RuleMatch[],
+): void {
   let matched = false;
   let namedPortPeerMatched = false;
-  for (const p of rule.peers) {
-    if (!peerMatches(p, remote, requires, test)) continue;
+  const peers = r.peers;
+  for (let i = 0; i < peers.length; i++) {
+    const p = peers[i] as PreparedPeer;
+    if (!p.matches(remote, requires)) continue;
     matched = true;
-    if (namedPortPeer(p)) {
+    if (p.resolvesNamedPorts) {
       namedPortPeerMatched = true;
       break;
     }
   }
-  if (!matched) return out;
-  if (!rule.ports) {
-    out.push(matchOf(rule, undefined));
-    return out;
+  if (!matched) return;
+  const ports = r.ports;
+  if (!ports) {
+    out.push(r.plain);
+    return;
   }
-  for (const spec of rule.ports) {
-    if (portSpecMatches(spec, rule, local, remote, flow, namedPortPeerMatched)) out.push(matchOf(rule, spec));
+  for (let i = 0; i < ports.length; i++) {
+    if (portSpecMatches(ports[i] as PortSpec, r.rule, local, remote, flow, namedPortPeerMatched))
+      out.push(r.byPort[i] as RuleMatch);
   }
-  return out;
 }
