@@ -156,6 +156,17 @@ const log = (s: string) => process.stderr.write(`[web bench] ${s}\n`);
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(`${web.url}/signin`);
+  // The machine's own frame rate on a page doing nothing: on a loaded shared machine this is far
+  // below 60, and every other figure here should be read against it.
+  results.idle_page_fps =
+    Math.round(
+      Number(
+        await page.evaluate(
+          `new Promise((resolve) => { let n = 0; const t0 = performance.now(); (function f() { n++; if (performance.now() - t0 < 2000) requestAnimationFrame(f); else resolve(n / ((performance.now() - t0) / 1000)); })(); })`,
+        ),
+      ) * 10,
+    ) / 10;
+  log(`idle page: ${results.idle_page_fps} frames/s`);
   await page.fill('#token', 'bench');
   await page.click('button[type=submit]');
   await page.waitForURL('**/map');

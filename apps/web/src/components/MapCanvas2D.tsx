@@ -40,7 +40,9 @@ function prepare(map: ServiceMap, layout: Layout): Prepared {
     const key = `${edge.verdict}|${edge.idle ? 1 : 0}`;
     const path = byStyle.get(key) ?? new Path2D();
     byStyle.set(key, path);
-    path.addPath(new Path2D(g.d));
+    // Built from numbers: parsing 10,000 SVG path strings costs more than the drawing.
+    path.moveTo(g.start.x, g.start.y);
+    path.quadraticCurveTo(g.control.x, g.control.y, g.end.x, g.end.y);
   }
   const pts = [...layout.positions.values()];
   if (pts.length === 0) return { edges, byStyle, bounds: null };
@@ -57,13 +59,13 @@ function prepare(map: ServiceMap, layout: Layout): Prepared {
 
 /** Points along a quadratic edge, for hit testing. */
 function samples(g: EdgeGeometry): { x: number; y: number }[] {
-  const m = g.d.match(/M([-\d.]+),([-\d.]+) Q([-\d.]+),([-\d.]+) ([-\d.]+),([-\d.]+)/);
-  if (!m) return [g.mid];
-  const [x0, y0, cx, cy, x1, y1] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const out = [];
   for (let t = 0; t <= 1; t += 0.1) {
     const u = 1 - t;
-    out.push({ x: u * u * x0 + 2 * u * t * cx + t * t * x1, y: u * u * y0 + 2 * u * t * cy + t * t * y1 });
+    out.push({
+      x: u * u * g.start.x + 2 * u * t * g.control.x + t * t * g.end.x,
+      y: u * u * g.start.y + 2 * u * t * g.control.y + t * t * g.end.y,
+    });
   }
   return out;
 }

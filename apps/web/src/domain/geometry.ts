@@ -17,6 +17,10 @@ export function boxExit(center: Point, toward: Point, w: number, h: number): Poi
 
 export interface EdgeGeometry {
   d: string;
+  /** the quadratic curve's points (a self-loop is drawn from `d` only) */
+  start: Point;
+  control: Point;
+  end: Point;
   /** the curve's midpoint, where the verdict badge sits */
   mid: Point;
 }
@@ -27,6 +31,9 @@ export function edgeGeometry(a: Point, b: Point, w: number, h: number, bend = 0.
     const top = { x: a.x, y: a.y - h / 2 };
     return {
       d: `M${top.x - 14},${top.y} C${top.x - 30},${top.y - 46} ${top.x + 30},${top.y - 46} ${top.x + 14},${top.y}`,
+      start: { x: top.x - 14, y: top.y },
+      control: { x: top.x, y: top.y - 60 },
+      end: { x: top.x + 14, y: top.y },
       mid: { x: top.x, y: top.y - 34 },
     };
   }
@@ -42,7 +49,13 @@ export function edgeGeometry(a: Point, b: Point, w: number, h: number, bend = 0.
     y: 0.25 * start.y + 0.5 * c.y + 0.25 * end.y,
   };
   const r = (n: number) => Math.round(n * 10) / 10;
-  return { d: `M${r(start.x)},${r(start.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}`, mid };
+  return {
+    d: `M${r(start.x)},${r(start.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}`,
+    start,
+    control: c,
+    end,
+    mid,
+  };
 }
 
 /** Stroke width by rate: thin when idle, logarithmic so one busy edge does not dwarf the rest. */

@@ -37,7 +37,19 @@ export function workloadName(ep: FlowEndpoint): string | undefined {
   return ep.pod_name ? stripReplicaSuffix(ep.pod_name) : undefined;
 }
 
+// Flows are immutable once received and the map re-aggregates the same ones every second: remember
+// each endpoint's key instead of re-parsing its labels.
+const keys = new WeakMap<FlowEndpoint, NodeKey>();
+
 export function nodeKeyOf(ep: FlowEndpoint): NodeKey {
+  const hit = keys.get(ep);
+  if (hit) return hit;
+  const key = computeNodeKey(ep);
+  keys.set(ep, key);
+  return key;
+}
+
+function computeNodeKey(ep: FlowEndpoint): NodeKey {
   const entity = reservedEntity(ep);
   if (entity && !ep.pod_name) return { id: `entity:${entity}`, kind: 'entity', name: entity };
   if (!ep.pod_name && (ep.identity === IDENTITY_WORLD || ep.identity >= IDENTITY_CIDR_BASE)) {
