@@ -14,7 +14,9 @@ function checkWellFormed(text: string, result: ParseResult): void {
     expect(entry.message.length).toBeGreaterThan(0);
     expect(entry.message.startsWith('could not be read')).toBe(false);
     // Every message is ours: none of zod's default wordings leaks through.
-    expect(entry.message).not.toMatch(/Invalid input|Invalid option|Unrecognized key|Too (small|big)|Invalid element/);
+    expect(entry.message).not.toMatch(
+      /Invalid input|Invalid option|Unrecognized key|Too (small|big)|Invalid element/,
+    );
     expect(entry.line).toBeGreaterThanOrEqual(1);
     expect(entry.column).toBeGreaterThanOrEqual(1);
     expect(entry.from).toBeLessThanOrEqual(entry.to);
