@@ -31,6 +31,16 @@ test('signing in shows the role and the map draws the workloads and their edges'
   await expect(page.getByRole('complementary', { name: 'Details' })).toContainText('k8s:app=backend');
   await page.keyboard.press('Escape');
   await expect(page.getByRole('complementary', { name: 'Details' })).toHaveCount(0);
+
+  // "Draft a policy for this": least privilege from the backend's observed flows.
+  await page.locator('[data-node="shop/backend"]').click();
+  await page.getByRole('button', { name: 'Policies / draft' }).click();
+  await expect(page).toHaveURL(/draftFor=shop%2Fbackend/);
+  await expect(page.locator('.cm-content')).toContainText('name: backend-least-privilege');
+  await expect(page.locator('.cm-content')).toContainText('app: frontend');
+  await expect(page.getByTestId('validity')).toContainText('valid');
+  await expect(page.getByTestId('preview')).toContainText('No recent flow would change verdict');
+  await shot(page, 'editor-draft');
 });
 
 test('filter chips round-trip through the URL and export gives exactly the filtered flows', async ({

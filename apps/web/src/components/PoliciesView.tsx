@@ -4,7 +4,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { stringify } from 'yaml';
+import { useLiveFlowStore } from '../client/LiveFlows';
 import { useTRPC } from '../client/trpc';
+import { draftFromFlows, workloadLabels } from '../domain/draftFromFlows';
 import { diffStats, lineDiff } from '../domain/lineDiff';
 import { checkPolicyText, offsetOf, type Problem } from '../domain/policyCheck';
 import { PRESETS } from '../domain/presets';
@@ -81,7 +83,15 @@ export function PoliciesView() {
   const editor = useRef<YamlEditorHandle>(null);
 
   const draftParam = params.get('draftFor');
-  const initial = editRef ? liveYaml : draftParam ? draftFor(draftParam) : PRESETS[0]!.yaml;
+  const store = useLiveFlowStore();
+  // From the map's "draft a policy": least privilege from what the workload was seen doing.
+  const generated = useMemo(() => {
+    if (!draftParam) return undefined;
+    const flows = store.buffer.toArray();
+    const labels = workloadLabels(draftParam, flows);
+    return labels.length > 0 ? draftFromFlows({ workload: draftParam, labels, flows }) : draftFor(draftParam);
+  }, [draftParam, store]);
+  const initial = editRef ? liveYaml : (generated ?? PRESETS[0]!.yaml);
   const current = text ?? initial;
   const localCheck = useMemo(() => checkPolicyText(current), [current]);
   const problems = [...localCheck.problems, ...agentProblems];
