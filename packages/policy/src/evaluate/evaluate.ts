@@ -14,7 +14,7 @@ import type { PolicyOptions } from '../model/options';
 import { Universe } from '../model/universe';
 import { httpAllowed } from '../rules/http';
 import { normalizePolicy } from '../rules/normalize';
-import type { NormalRule, NormalSpec } from '../rules/types';
+import type { NormalSpec } from '../rules/types';
 import type { Policy } from '../types';
 import { remoteView } from './remote';
 import {
@@ -65,7 +65,8 @@ export class Evaluator {
   private readonly specOrdinal = new Map<NormalSpec, number>();
   private readonly ruleSets = new Map<string, RuleSet>();
   private readonly slots = new PortSlots();
-  private readonly preparedRules = new Map<NormalRule, PreparedRule>();
+  /** prepared rules per spec */
+  private readonly preparedRules = new Map<NormalSpec, PreparedRule[]>();
   private readonly tables: Record<Direction, Map<number, SideTable>> = {
     ingress: new Map(),
     egress: new Map(),
@@ -91,15 +92,14 @@ export class Evaluator {
     }
   }
 
-  private prepared = (spec: NormalSpec): PreparedRule[] =>
-    spec.rules.map((rule) => {
-      let p = this.preparedRules.get(rule);
-      if (!p) {
-        p = prepareRule(rule, this.memo);
-        this.preparedRules.set(rule, p);
-      }
-      return p;
-    });
+  private prepared = (spec: NormalSpec): PreparedRule[] => {
+    let p = this.preparedRules.get(spec);
+    if (!p) {
+      p = spec.rules.map((rule) => prepareRule(rule, this.memo));
+      this.preparedRules.set(spec, p);
+    }
+    return p;
+  };
 
   /** The side table of a local endpoint, undefined when the endpoint is not managed here. */
   private table(endpointId: number, direction: Direction): SideTable | undefined {
@@ -115,7 +115,7 @@ export class Evaluator {
         rules = ruleSet(direction, specs, this.prepared, this.memo);
         this.ruleSets.set(key, rules);
       }
-      t = sideTable(ep, direction, specs, rules);
+      t = sideTable(ep, direction, rules);
       tables.set(endpointId, t);
     }
     return t;
@@ -134,16 +134,18 @@ export class Evaluator {
 
   evaluate(flow: Flow): Decision {
     if (isSelfTraffic(flow)) return SELF_DECISION;
-    const sides: SideDecision[] = [];
-    if (typeof flow.source !== 'string') {
-      const s = this.side(flow.source, 'egress', peerAddress(flow.destination), flow);
-      if (s) sides.push(s);
-    }
-    if (typeof flow.destination !== 'string') {
-      const s = this.side(flow.destination, 'ingress', peerAddress(flow.source), flow);
-      if (s) sides.push(s);
-    }
-    return combineSides(sides);
+    const { source, destination } = flow;
+    const slot = this.slots.slot(flow);
+    const egress =
+      typeof source === 'string'
+        ? undefined
+        : this.side(source, 'egress', peerAddress(destination), flow, slot);
+    const ingress =
+      typeof destination === 'string'
+        ? undefined
+        : this.side(destination, 'ingress', peerAddress(source), flow, slot);
+    if (egress === undefined) return combineSides(ingress === undefined ? [] : [ingress]);
+    return combineSides(ingress === undefined ? [egress] : [egress, ingress]);
   }
 
   private side(
@@ -151,6 +153,7 @@ export class Evaluator {
     direction: Direction,
     remoteIp: string,
     flow: Flow,
+    slot: number,
   ): SideDecision | undefined {
     const side = this.table(given.endpointId, direction);
     if (!side) return undefined; // not managed on this node: nothing enforces here
@@ -170,8 +173,9 @@ export class Evaluator {
     const matches = this.matches;
     matches.length = 0;
     const rules = side.ruleSet;
-    for (const rule of rulesFor(rules, flow, remote.index, this.slots, this.memo))
-      ruleMatches(rule, ep, remote, flow, rules.requires, matches);
+    const candidates = rulesFor(rules, flow, remote, slot, this.slots, this.memo);
+    for (let i = 0; i < candidates.length; i++)
+      ruleMatches(candidates[i] as PreparedRule, ep, remote, flow, rules.requires, matches);
     if (matches.length > 0) {
       if (matches.some(isDeny)) {
         const denies = matches.filter(isDeny);
@@ -187,13 +191,13 @@ export class Evaluator {
     }
     if (side.deniedPrefix !== undefined || mode === 'always') {
       const prefix = side.deniedPrefix ?? `${side.where}: enforcement mode always, and no rule allows `;
-      const dir = direction === 'ingress' ? ' from ' : ' to ';
+      const peer = direction === 'ingress' ? remote.fromText : remote.toText;
       return {
         direction,
         endpointId,
         verdict: 'denied',
         decidedBy: [],
-        reason: `${prefix}${flow.protocol}/${flow.port}${dir}${remote.description}`,
+        reason: prefix + this.slots.text(slot, flow) + peer,
       };
     }
     return { direction, endpointId, verdict: 'allowed', decidedBy: [], reason: side.defaultAllow };

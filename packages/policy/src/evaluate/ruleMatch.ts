@@ -1,5 +1,5 @@
 import type { HttpRule } from '../desired';
-import { entityCovers } from '../identity/reserved';
+import { entityCovers, type RemoteClass } from '../identity/reserved';
 import type { Endpoint, Flow } from '../model/endpoint';
 import { namedPortIs, portInSpec, protocolMatches } from '../rules/ports';
 import type { NormalRule, PeerSpec, PortSpec } from '../rules/types';
@@ -7,11 +7,14 @@ import type { Entity } from '../types';
 import { type CidrBlock, cidrBlock, inCidrBlock } from './cidrBlock';
 import { describeRule } from './describe';
 import type { RemoteView } from './remote';
-import type { IdentityTest, SelectorMemo } from './selectorMemo';
+import type { IdentityTest, SelectorMemo, UnionOfTerms } from './selectorMemo';
 
 /** The remote end of a flow with the dense index of its identity (for selector tests). */
 export interface Remote extends RemoteView {
   index: number;
+  /** " from <description>" and " to <description>", for reasons */
+  fromText: string;
+  toText: string;
 }
 
 /** Every remote gets the same object shape, so property reads on the hot path stay monomorphic. */
@@ -27,6 +30,8 @@ export function withIndex(view: RemoteView, index: number): Remote {
     namedPorts: view.namedPorts,
     description: view.description,
     index,
+    fromText: ` from ${view.description}`,
+    toText: ` to ${view.description}`,
   };
 }
 
@@ -68,15 +73,31 @@ export class PreparedPeer {
     return this.kind === ANY;
   }
 
-  /** Whether the peer may match a remote for reasons other than its identity's labels. */
-  get byAddressOrEntity(): boolean {
-    return this.kind === ENTITY || this.kind === CIDR || this.kind === IPBLOCK;
+  /**
+   * Whether the peer may match some remote of this class other than through its identity's
+   * labels: entities that cover the class (for reserved remotes every entity may), CIDRs for the
+   * world, ipBlocks for every address. Pods and the world carry no reserved number.
+   */
+  mayCoverClass(cls: RemoteClass): boolean {
+    switch (this.kind) {
+      case ENTITY:
+        return cls === 'reserved' || entityCovers(this.entity as Entity, cls, undefined);
+      case CIDR:
+        return cls === 'world';
+      case IPBLOCK:
+        return true;
+      default:
+        return false;
+    }
   }
 
-  /** `requires`: the side's fromRequires/toRequires, ANDed into Cilium endpoint peers (if any). */
-  selectorTerm(requires: IdentityTest | undefined): IdentityTest[] | undefined {
-    if (this.kind !== SELECTOR || !this.test) return undefined;
-    return this.ciliumEndpoints && requires ? [this.test, requires] : [this.test];
+  /**
+   * Adds the identities this peer selects by labels to `union`. `requires`: the side's
+   * fromRequires/toRequires, ANDed into Cilium endpoint peers (if any).
+   */
+  addSelected(union: UnionOfTerms, requires: IdentityTest | undefined): void {
+    if (this.kind === SELECTOR && this.test)
+      union.add(this.test, this.ciliumEndpoints ? requires : undefined);
   }
 
   matches(remote: Remote, requires: IdentityTest | undefined): boolean {

@@ -18,7 +18,10 @@ export class BitsetTest implements IdentityTest {
   readonly words: Uint32Array;
   constructor(size: number, members: number[]) {
     this.words = new Uint32Array((size + 31) >>> 5);
-    for (const i of members) this.words[i >>> 5] = (this.words[i >>> 5] as number) | (1 << (i & 31));
+    for (let k = 0; k < members.length; k++) {
+      const i = members[k] as number;
+      this.words[i >>> 5] = (this.words[i >>> 5] as number) | (1 << (i & 31));
+    }
   }
   has(i: number): boolean {
     return i >= 0 && (((this.words[i >>> 5] as number) >>> (i & 31)) & 1) === 1;
@@ -26,23 +29,32 @@ export class BitsetTest implements IdentityTest {
 }
 
 /**
- * The identities that at least one of `terms` selects, where a term selects what all of its tests
- * select; undefined unless every test is a bitset.
+ * Accumulates the identities that at least one added term selects (a term: a test, optionally
+ * ANDed with a second one). `result` is undefined once a term is not a bitset.
  */
-export function unionOfTerms(terms: IdentityTest[][], size: number): BitsetTest | undefined {
-  const out = new BitsetTest(size, []);
-  const w = out.words;
-  for (const term of terms) {
-    if (!term.every((t) => t instanceof BitsetTest)) return undefined;
-    const [first, ...rest] = term as BitsetTest[];
-    if (!first) return undefined;
-    for (let k = 0; k < w.length; k++) {
-      let bits = first.words[k] as number;
-      for (const t of rest) bits &= t.words[k] as number;
-      w[k] = (w[k] as number) | bits;
-    }
+export class UnionOfTerms {
+  private readonly out: BitsetTest;
+  private exact = true;
+
+  constructor(size: number) {
+    this.out = new BitsetTest(size, []);
   }
-  return out;
+
+  add(test: IdentityTest, and: IdentityTest | undefined): void {
+    if (!(test instanceof BitsetTest) || (and !== undefined && !(and instanceof BitsetTest))) {
+      this.exact = false;
+      return;
+    }
+    const w = this.out.words;
+    const a = test.words;
+    const b = and?.words;
+    for (let k = 0; k < w.length; k++)
+      w[k] = (w[k] as number) | ((a[k] as number) & (b ? (b[k] as number) : 0xffffffff));
+  }
+
+  result(): IdentityTest | undefined {
+    return this.exact ? this.out : undefined;
+  }
 }
 
 class SetTest implements IdentityTest {

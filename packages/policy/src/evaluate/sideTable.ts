@@ -1,11 +1,12 @@
 import type { Direction } from '../desired';
-import { compileSelector } from '../labels/selector';
+import type { RemoteClass } from '../identity/reserved';
+import { compileSelector, type Requirement } from '../labels/selector';
 import { endpointName } from '../model/decision';
 import type { Endpoint, Flow } from '../model/endpoint';
 import type { NormalSpec } from '../rules/types';
 import type { L4Protocol } from '../types';
-import { anyPortMayMatch, type PreparedRule } from './ruleMatch';
-import { type IdentityTest, type SelectorMemo, unionOfTerms } from './selectorMemo';
+import { anyPortMayMatch, type PreparedPeer, type PreparedRule, type Remote } from './ruleMatch';
+import { type IdentityTest, type SelectorMemo, UnionOfTerms } from './selectorMemo';
 
 /**
  * The rules of one direction of a set of specs. Endpoints selected by the same specs (replicas
@@ -19,18 +20,23 @@ export interface RuleSet {
   byPort: (Candidates | undefined)[];
   /** the PortSlots generation `byPort` belongs to */
   generation: number;
+  /** the specs selecting the endpoints of this set (at least one: they get reasons that say so) */
+  selected: boolean;
+  /** keys of the policies that isolate this direction, joined; undefined when none does */
+  enforcing: string | undefined;
 }
 
 /**
  * The rules of a rule set that may match one (protocol, port), in rule order. Most flows match
  * none of them, so `byLabels` says which remote identities some rule's selector peers select: a
- * remote outside it can only match the rules in `others` (those with entity, CIDR or ipBlock peers).
+ * remote outside it can only match the rules with entity, CIDR or ipBlock peers that can cover
+ * its class (`others`, by remote class).
  */
 interface Candidates {
   rules: PreparedRule[];
   /** undefined when no such filter applies (an `any` peer, or selectors kept as sets) */
   byLabels: IdentityTest | undefined;
-  others: PreparedRule[];
+  others: Record<RemoteClass, PreparedRule[]>;
 }
 
 /** One enforcement point, an endpoint's ingress or egress: its rules and the reasons it gives. */
@@ -52,31 +58,29 @@ export function ruleSet(
   memo: SelectorMemo,
 ): RuleSet {
   const rules: PreparedRule[] = [];
-  for (const s of specs) for (const r of prepared(s)) if (r.rule.direction === direction) rules.push(r);
-  const requires = specs.flatMap((s) => s.requires[direction]);
+  const requires: Requirement[] = [];
+  const enforcing = new Set<string>();
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i] as NormalSpec;
+    const p = prepared(s);
+    for (let k = 0; k < p.length; k++)
+      if ((p[k] as PreparedRule).rule.direction === direction) rules.push(p[k] as PreparedRule);
+    for (const r of s.requires[direction]) requires.push(r);
+    if (direction === 'ingress' ? s.enforceIngress : s.enforceEgress) enforcing.add(s.policyKey);
+  }
   return {
     rules,
     requires: requires.length > 0 ? memo.test(compileSelector(requires)) : undefined,
     byPort: [],
     generation: 0,
+    selected: specs.length > 0,
+    enforcing: enforcing.size > 0 ? [...enforcing].join(', ') : undefined,
   };
 }
 
-export function sideTable(
-  ep: Endpoint,
-  direction: Direction,
-  specs: NormalSpec[],
-  rules: RuleSet,
-): SideTable {
+export function sideTable(ep: Endpoint, direction: Direction, rules: RuleSet): SideTable {
   const name = endpointName(ep);
   const where = `${direction} of ${name}`;
-  const enforcing = [
-    ...new Set(
-      specs
-        .filter((s) => (direction === 'ingress' ? s.enforceIngress : s.enforceEgress))
-        .map((s) => s.policyKey),
-    ),
-  ];
   const role = direction === 'ingress' ? 'destination' : 'source';
   return {
     direction,
@@ -84,27 +88,40 @@ export function sideTable(
     where,
     ruleSet: rules,
     deniedPrefix:
-      enforcing.length > 0 ? `${where}: isolated by ${enforcing.join(', ')}, and no rule allows ` : undefined,
-    defaultAllow:
-      specs.length > 0
-        ? `no policy selecting the ${role} (${name}) covers ${direction}: default allow`
-        : `no policy selects the ${role} (${name}): default allow`,
+      rules.enforcing !== undefined
+        ? `${where}: isolated by ${rules.enforcing}, and no rule allows `
+        : undefined,
+    defaultAllow: rules.selected
+      ? `no policy selecting the ${role} (${name}) covers ${direction}: default allow`
+      : `no policy selects the ${role} (${name}): default allow`,
   };
 }
 
 function candidates(set: RuleSet, flow: Flow, memo: SelectorMemo): Candidates {
-  const rules = set.rules.filter((r) => !r.ports || anyPortMayMatch(r.ports, flow));
-  const terms: IdentityTest[][] = [];
+  const rules: PreparedRule[] = [];
+  const others: Record<RemoteClass, PreparedRule[]> = { pod: [], world: [], reserved: [] };
+  const union = new UnionOfTerms(memo.size);
   let anyPeer = false;
-  for (const r of rules) {
-    for (const p of r.peers) {
+  for (let i = 0; i < set.rules.length; i++) {
+    const r = set.rules[i] as PreparedRule;
+    if (r.ports && !anyPortMayMatch(r.ports, flow)) continue;
+    rules.push(r);
+    let pod = false;
+    let world = false;
+    let reserved = false;
+    for (let k = 0; k < r.peers.length; k++) {
+      const p = r.peers[k] as PreparedPeer;
       anyPeer ||= p.matchesAnything;
-      const term = p.selectorTerm(set.requires);
-      if (term) terms.push(term);
+      p.addSelected(union, set.requires);
+      pod ||= p.mayCoverClass('pod');
+      world ||= p.mayCoverClass('world');
+      reserved ||= p.mayCoverClass('reserved');
     }
+    if (pod) others.pod.push(r);
+    if (world) others.world.push(r);
+    if (reserved) others.reserved.push(r);
   }
-  const byLabels = anyPeer ? undefined : unionOfTerms(terms, memo.size);
-  return { rules, byLabels, others: rules.filter((r) => r.peers.some((p) => p.byAddressOrEntity)) };
+  return { rules, byLabels: anyPeer ? undefined : union.result(), others };
 }
 
 const PROTOCOL_CODE: Record<L4Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
@@ -117,6 +134,8 @@ const MAX_SLOTS = 4096;
  */
 export class PortSlots {
   private readonly slots = new Map<number, number>();
+  /** "TCP/80" per slot, for reasons */
+  private readonly texts: string[] = [];
   generation = 0;
 
   /** The slot of the flow's (protocol, port); -1 for a port that is not a valid number. */
@@ -133,23 +152,30 @@ export class PortSlots {
       }
       s = this.slots.size;
       this.slots.set(key, s);
+      this.texts[s] = `${flow.protocol}/${port}`;
     }
     return s;
+  }
+
+  /** "TCP/80": the flow's protocol and port as reasons name them. */
+  text(slot: number, flow: Flow): string {
+    return slot < 0 ? `${flow.protocol}/${flow.port}` : (this.texts[slot] as string);
   }
 }
 
 /**
  * The rules of a rule set that may match the flow, in rule order: those whose ports may match the
- * flow's protocol and port, narrowed to `others` when no selector peer selects the remote.
+ * flow's protocol and port, narrowed to those that may match the remote's class when no selector
+ * peer selects the remote.
  */
 export function rulesFor(
   set: RuleSet,
   flow: Flow,
-  remoteIndex: number,
+  remote: Remote,
+  slot: number,
   slots: PortSlots,
   memo: SelectorMemo,
 ): PreparedRule[] {
-  const slot = slots.slot(flow);
   let c: Candidates | undefined;
   if (slot < 0) {
     c = candidates(set, flow, memo);
@@ -164,5 +190,5 @@ export function rulesFor(
       set.byPort[slot] = c;
     }
   }
-  return c.byLabels === undefined || c.byLabels.has(remoteIndex) ? c.rules : c.others;
+  return c.byLabels === undefined || c.byLabels.has(remote.index) ? c.rules : c.others[remote.cls];
 }
