@@ -67,7 +67,7 @@ describe('SelectorMemo', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, 120_000);
 });
 
 describe('cidrBlock', () => {
@@ -99,7 +99,7 @@ describe('cidrBlock', () => {
       ),
       { numRuns: RUNS * 5 },
     );
-  });
+  }, 120_000);
 
   it('handles /0 and /32 on IPv4', () => {
     const u = new Universe([]);
