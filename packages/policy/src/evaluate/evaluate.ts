@@ -90,6 +90,13 @@ export class Evaluator {
         else this.specsByEndpoint.set(e.endpointId, [spec]);
       }
     }
+    // Build every side table and the view of every endpoint address up front: this work is
+    // bounded by the inputs, so it belongs to preparation rather than to the first flows.
+    for (const id of this.universe.localById.keys()) {
+      this.table(id, 'ingress');
+      this.table(id, 'egress');
+    }
+    for (const ep of input.endpoints) for (const ip of ep.ips) this.remote(ip);
   }
 
   private prepared = (spec: NormalSpec): PreparedRule[] => {
@@ -144,8 +151,7 @@ export class Evaluator {
       typeof destination === 'string'
         ? undefined
         : this.side(destination, 'ingress', peerAddress(source), flow, slot);
-    if (egress === undefined) return combineSides(ingress === undefined ? [] : [ingress]);
-    return combineSides(ingress === undefined ? [egress] : [egress, ingress]);
+    return combine(egress, ingress);
   }
 
   private side(
@@ -202,6 +208,25 @@ export class Evaluator {
     }
     return { direction, endpointId, verdict: 'allowed', decidedBy: [], reason: side.defaultAllow };
   }
+}
+
+/**
+ * combineSides for the common case, without its intermediate arrays: when a side denies and no
+ * side lists a rule twice, the decision is that side's, exactly as combineSides builds it.
+ */
+function combine(egress: SideDecision | undefined, ingress: SideDecision | undefined): Decision {
+  const sides: SideDecision[] =
+    egress === undefined
+      ? ingress === undefined
+        ? []
+        : [ingress]
+      : ingress === undefined
+        ? [egress]
+        : [egress, ingress];
+  if ((egress?.decidedBy.length ?? 0) > 1 || (ingress?.decidedBy.length ?? 0) > 1) return combineSides(sides);
+  const denied = egress?.verdict === 'denied' ? egress : ingress?.verdict === 'denied' ? ingress : undefined;
+  if (denied === undefined) return combineSides(sides);
+  return { verdict: 'denied', decidedBy: denied.decidedBy, reason: denied.reason, sides };
 }
 
 function allowed(
