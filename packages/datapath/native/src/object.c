@@ -90,6 +90,12 @@ static napi_value load_object(napi_env env, napi_callback_info info) {
     throw_with_log(env, errno, "bpf_object__open_file", path);
     goto out;
   }
+  if (!pin_dir) {
+    /* Without a pin directory libbpf would pin LIBBPF_PIN_BY_NAME maps under /sys/fs/bpf itself:
+     * a load that asked for no pins must leave none behind. */
+    struct bpf_map *m;
+    bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
+  }
   if (bpf_object__load(obj) != 0) {
     int err = errno;
     bpf_object__close(obj);

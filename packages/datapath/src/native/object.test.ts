@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,16 @@ describe('object loading and pins', () => {
       expect(d.log!.length).toBeGreaterThan(0);
     } finally {
       rmSync(bogus, { force: true });
+    }
+  });
+
+  it('a load without pinMapsDir pins nothing (not even LIBBPF_PIN_BY_NAME maps under /sys/fs/bpf)', () => {
+    const o = BpfObject.load(testObjectPath());
+    try {
+      expect(o.maps().find((m) => m.name === 't_pinned')?.pinned).toBe(false);
+      expect(existsSync('/sys/fs/bpf/t_pinned')).toBe(false);
+    } finally {
+      o.close();
     }
   });
 
