@@ -90,13 +90,6 @@ export class Evaluator {
         else this.specsByEndpoint.set(e.endpointId, [spec]);
       }
     }
-    // Build every side table and the view of every endpoint address up front: this work is
-    // bounded by the inputs, so it belongs to preparation rather than to the first flows.
-    for (const id of this.universe.localById.keys()) {
-      this.table(id, 'ingress');
-      this.table(id, 'egress');
-    }
-    for (const ep of input.endpoints) for (const ip of ep.ips) this.remote(ip);
   }
 
   private prepared = (spec: NormalSpec): PreparedRule[] => {

@@ -11,17 +11,46 @@ export interface Prefix {
 const V4_BITS = 32;
 const V6_BITS = 128;
 
-function parseV4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = (value << 8n) | BigInt(n);
+/**
+ * Dotted-quad IPv4 as an unsigned 32-bit number, -1 when it is not one: four parts of one to
+ * three ASCII digits, each at most 255. Plain numbers here, since this runs once per new address.
+ */
+function parseV4Number(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+      part = part * 10 + (c - 48);
+    } else if (c === 46) {
+      if (digits === 0 || part > 255 || ++dots > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else return -1;
   }
-  return value;
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return value * 256 + part;
+}
+
+function parseV4(text: string): bigint | undefined {
+  const n = parseV4Number(text);
+  return n < 0 ? undefined : BigInt(n);
+}
+
+/** true when no part of a valid dotted quad has a leading zero, so it is already canonical */
+function canonicalV4(text: string): boolean {
+  for (let i = 0; i < text.length - 1; i++)
+    if (
+      text.charCodeAt(i) === 48 &&
+      (i === 0 || text.charCodeAt(i - 1) === 46) &&
+      text.charCodeAt(i + 1) !== 46
+    )
+      return false;
+  return true;
 }
 
 function parseV6(text: string): bigint | undefined {
@@ -119,7 +148,8 @@ export function prefixContains(outer: Prefix, inner: Prefix): boolean {
 }
 
 function formatV4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join('.');
+  const n = Number(value);
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 function formatV6(value: bigint): string {
@@ -162,6 +192,8 @@ export function canonicalCidr(text: string): string | undefined {
 
 /** Canonical host prefix ("/32" or "/128") of an address. */
 export function hostCidr(ip: string): string | undefined {
+  // the common case, a canonical IPv4 address, is its own network text
+  if (parseV4Number(ip) >= 0 && canonicalV4(ip)) return `${ip}/32`;
   const a = parseAddress(ip);
   return a ? formatPrefix({ v6: a.v6, base: a.value, bits: a.v6 ? V6_BITS : V4_BITS }) : undefined;
 }
