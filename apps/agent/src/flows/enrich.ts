@@ -33,10 +33,19 @@ const RESERVED: Record<number, string> = {
 
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG'] as const;
 
+// Flows are read-only once made, so all flows of one endpoint can share its FlowEndpoint (fewer
+// objects retained by the flow store, less GC work per flow).
+const sideOfEndpoint = new WeakMap<EndpointInfo, FlowEndpoint>();
+
 function side(ctx: EnrichContext, ip: string, identity: number): FlowEndpoint {
   const ep = ctx.endpointByIp(ip);
   if (ep) {
-    return { ID: ep.id, identity: ep.identity, namespace: ep.namespace, labels: ep.labels, pod_name: ep.pod };
+    let s = sideOfEndpoint.get(ep);
+    if (!s) {
+      s = { ID: ep.id, identity: ep.identity, namespace: ep.namespace, labels: ep.labels, pod_name: ep.pod };
+      sideOfEndpoint.set(ep, s);
+    }
+    return s;
   }
   const reserved = RESERVED[identity];
   const labels = ctx.identityLabels(identity) ?? (reserved ? [reserved] : []);

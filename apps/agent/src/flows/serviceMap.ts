@@ -76,10 +76,8 @@ export class ServiceMapAggregator {
         !dstLocal ||
         (f.traffic_direction === 'EGRESS' && f.verdict === 'DROPPED');
       if (!counted) continue;
-      const src = nodeOf(f.source);
-      const dst = nodeOf(f.destination);
-      this.nodes.set(src.id, src);
-      this.nodes.set(dst.id, dst);
+      const src = this.nodeFor(f.source);
+      const dst = this.nodeFor(f.destination);
       const port = flowPorts(f)?.destination ?? 0;
       const protocol = (flowProtocol(f) ?? 'other').toUpperCase();
       const key = `${src.id}|${dst.id}|${port}|${protocol}`;
@@ -99,6 +97,19 @@ export class ServiceMapAggregator {
       else slot.forwarded += n;
       if (f.time > edge.lastSeen) edge.lastSeen = f.time;
     }
+  }
+
+  // Flows of one endpoint share their FlowEndpoint object (see enrich.ts): its node is built once.
+  private readonly nodeOfSide = new WeakMap<FlowEndpoint, ServiceMapNode>();
+
+  private nodeFor(ep: FlowEndpoint): ServiceMapNode {
+    let node = this.nodeOfSide.get(ep);
+    if (!node) {
+      node = nodeOf(ep);
+      this.nodeOfSide.set(ep, node);
+    }
+    if (this.nodes.get(node.id) !== node) this.nodes.set(node.id, node);
+    return node;
   }
 
   private slotSecond = '';
