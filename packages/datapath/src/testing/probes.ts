@@ -17,36 +17,38 @@ export interface ProbeOptions {
 type Target = string | { ip: string };
 const addr = (t: Target) => (typeof t === 'string' ? t : t.ip);
 
+async function probe(
+  kind: 'probeTcp' | 'probeUdp',
+  from: TestPod,
+  to: Target,
+  port: number,
+  timeoutMs: number,
+  opts: ProbeOptions,
+): Promise<ProbeVerdict> {
+  const agent = await from.agent();
+  return agent.request<ProbeVerdict>(kind, { ip: addr(to), port, timeoutMs, ...opts }, timeoutMs + 10_000);
+}
+
 /** TCP connect from a pod plus one echoed payload within timeoutMs. */
-export async function probeTcp(
+export function probeTcp(
   from: TestPod,
   to: Target,
   port: number,
   timeoutMs = 1000,
   opts: ProbeOptions = {},
 ): Promise<ProbeVerdict> {
-  const agent = await from.agent();
-  return agent.request<ProbeVerdict>(
-    'probeTcp',
-    { ip: addr(to), port, timeoutMs, ...opts },
-    timeoutMs + 10_000,
-  );
+  return probe('probeTcp', from, to, port, timeoutMs, opts);
 }
 
 /** One UDP datagram from a pod and its echo within timeoutMs. */
-export async function probeUdp(
+export function probeUdp(
   from: TestPod,
   to: Target,
   port: number,
   timeoutMs = 1000,
   opts: ProbeOptions = {},
 ): Promise<ProbeVerdict> {
-  const agent = await from.agent();
-  return agent.request<ProbeVerdict>(
-    'probeUdp',
-    { ip: addr(to), port, timeoutMs, ...opts },
-    timeoutMs + 10_000,
-  );
+  return probe('probeUdp', from, to, port, timeoutMs, opts);
 }
 
 /** A TCP connection held open inside the client pod's agent; exchange() proves it still carries data. */
