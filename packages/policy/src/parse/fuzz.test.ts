@@ -136,6 +136,8 @@ type Mutation = {
 function mutate(root: unknown, m: Mutation): unknown {
   const copy = structuredClone(root);
   const paths = allPaths(copy).filter((p) => p.length > 0);
+  // Earlier deletions can empty a small document; there is nothing left to mutate then.
+  if (paths.length === 0) return copy;
   const path = paths[m.at % paths.length] as Path;
   const parent = get(copy, path.slice(0, -1)) as Record<string | number, unknown> | unknown[];
   const key = path[path.length - 1] as string | number;
@@ -290,7 +292,26 @@ describe('parser fuzzing', () => {
           seen.invalid += failedDocuments.size;
         },
       ),
-      { numRuns: RUNS },
+      {
+        numRuns: RUNS,
+        // A counterexample CI once found: deletions that empty a whole Namespace document.
+        examples: [
+          [
+            [
+              {
+                base: 5,
+                mutations: [
+                  { kind: 'delete', at: 0, other: 0, value: '' },
+                  { kind: 'delete', at: 0, other: 0, value: '' },
+                  { kind: 'delete', at: 0, other: 0, value: '' },
+                  { kind: 'retype', at: 0, other: 0, value: {} },
+                ],
+                json: false,
+              },
+            ],
+          ],
+        ],
+      },
     );
     // The mutations exercise both outcomes, not just one.
     expect(seen.valid).toBeGreaterThan(RUNS / 10);
