@@ -143,6 +143,8 @@ export const ServiceMapEdge = z.object({
   /** flows per second over the window */
   rate: z.number(),
   lastSeen: z.string(),
+  /** HTTP requests seen on this edge by the L7 proxy in the window, as "METHOD /path", sorted */
+  http: z.array(z.string()).optional(),
 });
 export type ServiceMapEdge = z.infer<typeof ServiceMapEdge>;
 

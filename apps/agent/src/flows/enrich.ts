@@ -17,6 +17,8 @@ export interface EnrichContext {
   node: string;
   endpointByIp(ip: string): EndpointInfo | undefined;
   identityLabels(identity: number): string[] | undefined;
+  /** the Service a destination address belongs to (fills destination_service) */
+  service?(ip: string, port: number, protocol: number): { name: string; namespace: string } | undefined;
   nextId(): number;
 }
 
@@ -37,7 +39,7 @@ const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG'] as const;
 // objects retained by the flow store, less GC work per flow).
 const sideOfEndpoint = new WeakMap<EndpointInfo, FlowEndpoint>();
 
-function side(ctx: EnrichContext, ip: string, identity: number): FlowEndpoint {
+export function side(ctx: EnrichContext, ip: string, identity: number): FlowEndpoint {
   const ep = ctx.endpointByIp(ip);
   if (ep) {
     let s = sideOfEndpoint.get(ep);
@@ -123,6 +125,8 @@ export function enrich(ctx: EnrichContext, r: RawFlow): Flow {
   }
   if (r.bytes !== undefined) flow.bytes = r.bytes;
   if (r.count !== undefined && r.count > 1) flow.count = r.count;
+  const svc = ctx.service?.(r.dstIp, r.dstPort, r.protocol);
+  if (svc) flow.destination_service = { name: svc.name, namespace: svc.namespace };
   return flow;
 }
 

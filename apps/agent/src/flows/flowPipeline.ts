@@ -1,6 +1,8 @@
 import type { Flow, FlowSource } from '@membrane/api';
-import { type EndpointInfo, type EnrichContext, enrich } from './enrich';
+import { type EndpointInfo, type EnrichContext, enrich, side } from './enrich';
 import { DEFAULT_FLOW_CAPACITY, FlowStore } from './flowStore';
+import { enrichL7 } from './l7Enrich';
+import type { L7Record } from './l7Record';
 import type { RawFlow } from './rawFlow';
 import { ServiceMapAggregator } from './serviceMap';
 
@@ -14,6 +16,12 @@ export interface FlowPipelineOptions {
     ip: string,
   ): { endpointId: number; namespace: string; pod: string; identity: number } | undefined;
   identityLabels(identity: number): string[] | undefined;
+  /** the Service (ClusterIP/NodePort frontend) at an address, for `destination_service` */
+  serviceByAddress?(
+    ip: string,
+    port: number,
+    protocol: number,
+  ): { name: string; namespace: string } | undefined;
 }
 
 export class FlowPipeline {
@@ -61,6 +69,7 @@ export class FlowPipeline {
         return info;
       },
       identityLabels: (identity) => this.opts.identityLabels(identity),
+      ...(this.opts.serviceByAddress ? { service: this.opts.serviceByAddress } : {}),
       nextId: () => this.store.nextId(),
     };
   }
@@ -68,6 +77,30 @@ export class FlowPipeline {
   ingest(raws: readonly RawFlow[], lost = 0): Flow[] {
     const ctx = this.ctx;
     const flows = raws.map((r) => enrich(ctx, r));
+    this.count(flows);
+    this.store.lost += lost;
+    this.store.append(flows);
+    this.serviceMap.add(flows);
+    return flows;
+  }
+
+  /** HTTP requests/responses from the L7 proxy: flows with Type L7 in the same store and map. */
+  ingestL7(records: readonly L7Record[]): Flow[] {
+    const ctx = this.ctx;
+    const l7 = {
+      node: ctx.node,
+      side: (ip: string, identity: number) => side(ctx, ip, identity),
+      service: (ip: string, port: number, protocol: number) => ctx.service?.(ip, port, protocol),
+      nextId: ctx.nextId,
+    };
+    const flows = records.map((r) => enrichL7(l7, r));
+    this.count(flows);
+    this.store.append(flows);
+    this.serviceMap.add(flows);
+    return flows;
+  }
+
+  private count(flows: readonly Flow[]): void {
     for (const f of flows) {
       if (f.verdict === 'DROPPED') {
         const reason = f.drop_reason_desc ?? 'UNKNOWN';
@@ -76,10 +109,6 @@ export class FlowPipeline {
       const type = `${f.verdict}|${f.Type}`;
       this.byType[type] = (this.byType[type] ?? 0) + (f.count ?? 1);
     }
-    this.store.lost += lost;
-    this.store.append(flows);
-    this.serviceMap.add(flows);
-    return flows;
   }
 
   get source(): FlowSource {

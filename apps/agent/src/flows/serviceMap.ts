@@ -7,6 +7,7 @@ import {
   type ServiceMapEdge,
   type ServiceMapNode,
 } from '@membrane/api';
+import { urlPath } from './l7Enrich';
 
 // Who talks to whom, per destination port and protocol, in time slots so any window up to the
 // retention can be summed. Each connection attempt is counted once: at the destination's ingress
@@ -29,7 +30,11 @@ interface EdgeAgg {
   protocol: string;
   slots: Slot[]; // ascending t
   lastSeen: string;
+  /** L7: "METHOD /path" → last time seen (ms); bounded by MAX_HTTP_PER_EDGE */
+  http?: Map<string, number>;
 }
+
+const MAX_HTTP_PER_EDGE = 64;
 
 export function nodeOf(ep: FlowEndpoint): ServiceMapNode {
   if (ep.pod_name && ep.namespace) {
@@ -69,7 +74,7 @@ export class ServiceMapAggregator {
 
   add(flows: readonly Flow[]): void {
     for (const f of flows) {
-      if (f.is_reply || f.Type !== 'L3_L4') continue;
+      if (f.is_reply || (f.Type !== 'L3_L4' && f.Type !== 'L7')) continue;
       const dstLocal = f.destination.ID !== undefined;
       const counted =
         f.traffic_direction === 'INGRESS' ||
@@ -87,6 +92,11 @@ export class ServiceMapAggregator {
         this.edges.set(key, edge);
       }
       const t = this.slotOf(f.time);
+      if (f.Type === 'L7') {
+        // Requests name the edge's HTTP calls; the connection itself is counted by its L3/L4 flow.
+        if (f.l7?.http && f.l7.type === 'REQUEST') this.addHttp(edge, f.l7.http, t, f.time);
+        continue;
+      }
       let slot = edge.slots.at(-1);
       if (!slot || slot.t !== t) {
         slot = { t, forwarded: 0, dropped: 0 };
@@ -97,6 +107,20 @@ export class ServiceMapAggregator {
       else slot.forwarded += n;
       if (f.time > edge.lastSeen) edge.lastSeen = f.time;
     }
+  }
+
+  private addHttp(edge: EdgeAgg, http: { method: string; url: string }, t: number, time: string): void {
+    edge.http ??= new Map();
+    const key = `${http.method} ${urlPath(http.url)}`;
+    if (!edge.http.has(key) && edge.http.size >= MAX_HTTP_PER_EDGE) {
+      // forget the least recently seen call so a busy edge keeps showing its current calls
+      let oldestKey = key;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const [k, seen] of edge.http) if (seen < oldest) [oldestKey, oldest] = [k, seen];
+      edge.http.delete(oldestKey);
+    }
+    edge.http.set(key, t);
+    if (time > edge.lastSeen) edge.lastSeen = time;
   }
 
   // Flows of one endpoint share their FlowEndpoint object (see enrich.ts): its node is built once.
@@ -130,7 +154,8 @@ export class ServiceMapAggregator {
     const oldest = this.now() - RETENTION_MS;
     for (const [key, edge] of this.edges) {
       while (edge.slots.length > 0 && edge.slots[0]!.t < oldest) edge.slots.shift();
-      if (edge.slots.length === 0) this.edges.delete(key);
+      if (edge.http) for (const [k, seen] of edge.http) if (seen < oldest) edge.http.delete(k);
+      if (edge.slots.length === 0 && !edge.http?.size) this.edges.delete(key);
     }
   }
 
@@ -147,7 +172,10 @@ export class ServiceMapAggregator {
         forwarded += s.forwarded;
         dropped += s.dropped;
       }
-      if (forwarded + dropped === 0) continue;
+      const http = edge.http
+        ? [...edge.http].filter(([, seen]) => seen + SLOT_MS > from).map(([k]) => k)
+        : [];
+      if (forwarded + dropped === 0 && http.length === 0) continue;
       if (namespace) {
         const inNs = [edge.source, edge.target].some((id) => this.nodes.get(id)?.namespace === namespace);
         if (!inNs) continue;
@@ -161,6 +189,7 @@ export class ServiceMapAggregator {
         dropped,
         rate: (forwarded + dropped) / windowSeconds,
         lastSeen: edge.lastSeen,
+        ...(http.length > 0 ? { http: http.sort() } : {}),
       });
       used.add(edge.source);
       used.add(edge.target);
