@@ -21,6 +21,7 @@ import type { EnforcementMode, Labels, Policy } from '@membrane/policy';
 import type { DatapathPort } from '../datapath/port';
 import { EndpointManager, type EndpointRecord } from '../endpoints/endpointManager';
 import { Ipam } from '../endpoints/ipam';
+import { staticAddressErrors, staticFirst } from '../endpoints/staticAddresses';
 import { FlowPipeline } from '../flows/flowPipeline';
 import type { Logger } from '../log';
 import { POLICY_KIND_SET, parseSources } from '../objects/parse';
@@ -151,7 +152,7 @@ export class Agent implements AgentService {
       }
       return;
     }
-    for (const pod of pods) {
+    for (const pod of staticFirst(pods)) {
       const ns = pod.metadata.namespace!;
       const identity = this.reconciler.identityOf(ns, pod.metadata.labels ?? {}, this.namespaceLabels(ns));
       try {
@@ -238,6 +239,8 @@ export class Agent implements AgentService {
         results.objects.push({ ...refOf(obj), action });
         if (action !== 'unchanged') changed.push(withServerMeta(obj, prev, ++this.resourceVersion));
       }
+      const addressErrors = this.opts.kubernetes ? [] : staticAddressErrors(this.endpointsMgr.ipam, changed);
+      if (addressErrors.length > 0) return { ok: false, errors: addressErrors };
       this.store.put(changed);
       // Pods whose own or whose namespace's labels changed are re-identified; new pods are created.
       const nsChanged = new Set(changed.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));

@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import type { Pod } from '../objects/podSpec';
 import { asPod } from '../objects/podSpec';
 import type { ContainerWorkload, WorkloadManager, WorkloadSpec } from '../workloads/workloads';
-import type { Ipam } from './ipam';
+import { type Ipam, requestedIp } from './ipam';
 
 // Realises Pods: address and endpoint id (IPAM), network namespace + veth (datapath plumbing),
 // programs attached to the host veth, and the workload processes. Every step is idempotent, so
@@ -98,7 +98,7 @@ export class EndpointManager {
   async ensure(obj: KubeObject, identity: number): Promise<EndpointRecord> {
     const pod = asPod(obj);
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const { ip, endpointId } = this.opts.ipam.allocate(key);
+    const { ip, endpointId } = this.opts.ipam.allocate(key, requestedIp(pod));
     const { netns, hostIfname } = this.names(key, endpointId);
     const existing = this.byKey.get(key);
     const net = await createPodNetwork({ netns, hostIfname, ip });
