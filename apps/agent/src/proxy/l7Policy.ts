@@ -1,0 +1,109 @@
+import {
+  type DesiredState,
+  type Direction,
+  type EndpointPolicy,
+  type HttpRule,
+  IDENTITY_ANY,
+  IDENTITY_WORLD,
+  LpmTable,
+  PROTO_ANY,
+  PROTO_TCP,
+  type RuleRef,
+} from '@membrane/policy';
+
+// Which HTTP rules apply to one redirected connection, read from the enforced DesiredState with
+// the candidate rule of bpf/lxc.c step 3: entries of the protected endpoint for the direction whose
+// identity is the remote's label identity, its prefix identity or ANY, whose protocol is TCP or ANY
+// and whose port range holds the port. Their rules are united; a plain allow among them admits
+// every request (as the compiler does when a redirect and an allow share a key), a deny none.
+
+export interface L7Rules {
+  /** the endpoint whose policy is enforced (destination for ingress, source for egress) */
+  endpointId: number;
+  /** the remote peer's label identity (source identity for ingress) */
+  remoteIdentity: number;
+  /** null: no candidate redirects (the proxy should not have this connection): deny */
+  rules: HttpRule[] | null;
+  origins: RuleRef[];
+}
+
+const ALLOW_ALL: HttpRule = {};
+
+export class L7PolicyIndex {
+  private readonly ipcache: LpmTable<number>;
+  private readonly prefixes: LpmTable<number>;
+  private readonly endpoints = new Map<number, EndpointPolicy>();
+  private readonly endpointByIp = new Map<string, number>();
+
+  /** `endpointIps`: local endpoints' addresses (the ipcache alone does not say which are local) */
+  constructor(state: DesiredState, endpointIps: Iterable<{ ip: string; endpointId: number }>) {
+    this.ipcache = new LpmTable(state.ipcache.map((e) => ({ cidr: e.cidr, value: e.identity })));
+    this.prefixes = new LpmTable(state.prefixes.map((e) => ({ cidr: e.cidr, value: e.identity })));
+    for (const ep of state.endpoints) this.endpoints.set(ep.endpointId, ep);
+    for (const e of endpointIps) this.endpointByIp.set(e.ip, e.endpointId);
+  }
+
+  identityOf(ip: string): number {
+    return this.ipcache.lookup(ip) ?? IDENTITY_WORLD;
+  }
+
+  /** The rules for a connection src→dst:port seen by the listener of `direction`. */
+  lookup(direction: Direction, srcIp: string, dstIp: string, dstPort: number): L7Rules | undefined {
+    const local = direction === 'ingress' ? dstIp : srcIp;
+    const remote = direction === 'ingress' ? srcIp : dstIp;
+    const endpointId = this.endpointByIp.get(local);
+    if (endpointId === undefined) return undefined;
+    const remoteIdentity = this.identityOf(remote);
+    const prefixIdentity = this.prefixes.lookup(remote);
+    const ep = this.endpoints.get(endpointId);
+    let redirect = false;
+    let denied = false;
+    const rules: HttpRule[] = [];
+    const origins: RuleRef[] = [];
+    for (const e of ep?.entries ?? []) {
+      if (e.direction !== direction) continue;
+      if (e.identity !== remoteIdentity && e.identity !== IDENTITY_ANY && e.identity !== prefixIdentity) continue;
+      if (e.protocol !== PROTO_TCP && e.protocol !== PROTO_ANY) continue;
+      const anyPort = e.port === 0 && e.endPort === 0;
+      if (!anyPort && (dstPort < e.port || dstPort > Math.max(e.port, e.endPort))) continue;
+      if (e.action === 'deny') denied = true;
+      else if (e.action === 'redirect') {
+        redirect = true;
+        rules.push(...(e.http ?? [ALLOW_ALL]));
+        origins.push(...e.origins);
+      } else {
+        rules.push(ALLOW_ALL);
+        origins.push(...e.origins);
+      }
+    }
+    return {
+      endpointId,
+      remoteIdentity,
+      rules: redirect && !denied ? dedupe(rules) : null,
+      origins: dedupeRefs(origins),
+    };
+  }
+}
+
+function dedupe(rules: HttpRule[]): HttpRule[] {
+  // An allow-all rule decides alone; drop the rest so matching stays one check.
+  if (rules.some((r) => r.method === undefined && r.path === undefined && r.host === undefined && !r.headers?.length))
+    return [ALLOW_ALL];
+  const seen = new Set<string>();
+  return rules.filter((r) => {
+    const k = JSON.stringify(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function dedupeRefs(refs: RuleRef[]): RuleRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const k = `${r.kind}|${r.namespace ?? ''}|${r.name}|${r.direction}|${r.ruleIndex}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

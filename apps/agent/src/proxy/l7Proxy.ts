@@ -1,0 +1,198 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { type Direction, httpAllowed, type RuleRef } from '@membrane/policy';
+import type { L7Record } from '../flows/l7Record';
+import type { Logger } from '../log';
+import type { RequestHead } from './httpHead';
+import { targetPath } from './httpHead';
+import type { L7PolicyIndex, L7Rules } from './l7Policy';
+import { type Exchange, ProxyConnection } from './proxyConnection';
+
+// The agent's transparent HTTP proxy: one listener per direction. A redirected connection arrives
+// with the original destination as its local address and the original source as its remote one;
+// the proxy finds the L7 rules of that connection in the enforced policy, decides each request,
+// relays allowed ones to the original destination and reports every request and response as an
+// L7 flow. How sockets are made (transparent listener, marked upstream) is injected, so the same
+// code runs over plain loopback in tests and over the kernel redirect in the agent.
+
+export interface OriginalTuple {
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+}
+
+export interface L7ProxyOptions {
+  /** proxy port per direction (what the agent writes into redirect entries) */
+  ports: Partial<Record<Direction, number>>;
+  /** binds the server; default: plain TCP on 127.0.0.1 */
+  listen?(server: Server, port: number, direction: Direction): Promise<void>;
+  /** the original tuple of an accepted connection; default: remote = source, local = destination */
+  original?(socket: Socket, direction: Direction): OriginalTuple;
+  /** a socket connecting to the original destination on behalf of the original source */
+  connectUpstream(t: OriginalTuple, sourceIdentity: number, direction: Direction): Socket;
+  /** the rules in force now (called per connection, so policy changes apply to new connections) */
+  policy(): L7PolicyIndex;
+  onFlows?(records: L7Record[]): void;
+  log: Logger;
+}
+
+/** Headers copied into flows (Hubble shows a subset; values of others could be secrets). */
+const FLOW_HEADERS = new Set(['host', 'user-agent', 'content-type', 'x-request-id']);
+
+export class L7Proxy {
+  private readonly servers: Server[] = [];
+  private readonly connections = new Set<ProxyConnection>();
+  private batch: L7Record[] = [];
+  private flushScheduled = false;
+
+  constructor(private readonly opts: L7ProxyOptions) {}
+
+  async start(): Promise<void> {
+    for (const [direction, port] of Object.entries(this.opts.ports) as [Direction, number][]) {
+      const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s, direction));
+      server.on('error', (e) => this.opts.log.error('proxy listener error', { direction, error: e }));
+      if (this.opts.listen) await this.opts.listen(server, port, direction);
+      else await new Promise<void>((res, rej) => server.once('error', rej).listen(port, '127.0.0.1', res));
+      this.servers.push(server);
+      this.opts.log.info('L7 proxy listening', { direction, port });
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.length = 0;
+    this.flush();
+  }
+
+  private accept(socket: Socket, direction: Direction): void {
+    let t: OriginalTuple;
+    try {
+      t = this.opts.original?.(socket, direction) ?? defaultTuple(socket);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const rules = this.opts.policy().lookup(direction, t.srcIp, t.dstIp, t.dstPort);
+    if (!rules) {
+      // Not a connection of a local endpoint under L7 policy: nothing may pass unchecked.
+      this.opts.log.debug('proxy: connection without L7 policy', { ...t, direction });
+    }
+    const srcIdentity = direction === 'ingress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.srcIp);
+    const dstIdentity = direction === 'egress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.dstIp);
+    const conn = new ProxyConnection(socket, {
+      allow: (head) => allowed(rules, head),
+      connectUpstream: () => this.opts.connectUpstream(t, srcIdentity, direction),
+      onRequest: (ex) => this.record(ex, undefined, 0, { t, direction, rules, srcIdentity, dstIdentity }),
+      onResponse: (ex, status, latencyNs) =>
+        this.record(ex, status, latencyNs, { t, direction, rules, srcIdentity, dstIdentity }),
+    });
+    this.connections.add(conn);
+    socket.once('close', () => this.connections.delete(conn));
+  }
+
+  private record(
+    ex: Exchange,
+    status: number | undefined,
+    latencyNs: number,
+    c: { t: OriginalTuple; direction: Direction; rules: L7Rules | undefined; srcIdentity: number; dstIdentity: number },
+  ): void {
+    if (!this.opts.onFlows || ex.head.method === '-') return;
+    const { t } = c;
+    const headers = ex.head.fields
+      .filter((f) => FLOW_HEADERS.has(f.lower))
+      .map((f) => ({ key: f.lower, value: f.value }));
+    const url = `http://${ex.head.host ?? `${t.dstIp}:${t.dstPort}`}${targetPath(ex.head.target)}`;
+    const http: L7Record['http'] = { method: ex.head.method, url, protocol: `HTTP/${ex.head.version}` };
+    if (headers.length > 0) http.headers = headers;
+    const base = {
+      timeMs: Date.now(),
+      direction: c.direction,
+      endpointId: c.rules?.endpointId ?? 0,
+      policy: policyRefs(c.rules?.origins ?? []),
+    };
+    if (status === undefined) {
+      this.push({
+        ...base,
+        srcIp: t.srcIp,
+        srcPort: t.srcPort,
+        dstIp: t.dstIp,
+        dstPort: t.dstPort,
+        srcIdentity: c.srcIdentity,
+        dstIdentity: c.dstIdentity,
+        verdict: ex.allowed ? 'FORWARDED' : 'DROPPED',
+        type: 'REQUEST',
+        http,
+      });
+      return;
+    }
+    // responses travel the other way, as in Hubble
+    this.push({
+      ...base,
+      srcIp: t.dstIp,
+      srcPort: t.dstPort,
+      dstIp: t.srcIp,
+      dstPort: t.srcPort,
+      srcIdentity: c.dstIdentity,
+      dstIdentity: c.srcIdentity,
+      verdict: 'FORWARDED',
+      type: 'RESPONSE',
+      http: { ...http, code: status },
+      latencyNs,
+    });
+  }
+
+  private push(r: L7Record): void {
+    this.batch.push(r);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch.length === 0) return;
+    const records = this.batch;
+    this.batch = [];
+    try {
+      this.opts.onFlows?.(records);
+    } catch (e) {
+      this.opts.log.error('L7 flows could not be recorded', { error: e as Error });
+    }
+  }
+}
+
+function defaultTuple(s: Socket): OriginalTuple {
+  return {
+    srcIp: stripMapped(s.remoteAddress ?? ''),
+    srcPort: s.remotePort ?? 0,
+    dstIp: stripMapped(s.localAddress ?? ''),
+    dstPort: s.localPort ?? 0,
+  };
+}
+
+function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+function allowed(rules: L7Rules | undefined, head: RequestHead): boolean {
+  if (!rules?.rules) return false;
+  const headers: Record<string, string> = {};
+  for (const f of head.fields) headers[f.lower] = headers[f.lower] === undefined ? f.value : `${headers[f.lower]},${f.value}`;
+  return httpAllowed(rules.rules, {
+    method: head.method,
+    path: targetPath(head.target),
+    ...(head.host !== undefined ? { host: head.host } : {}),
+    headers,
+  });
+}
+
+function policyRefs(origins: RuleRef[]) {
+  return origins.map((o) => ({
+    kind: o.kind,
+    name: o.name,
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    ruleIndex: o.ruleIndex,
+  }));
+}
