@@ -28,12 +28,17 @@ enum mb_drop_reason {
   MB_DROP_UNSUPPORTED_L3 = 5,   /* IPv6 (not supported yet) on an enforcing endpoint */
   MB_DROP_FRAGMENT = 6,         /* non-first IPv4 fragment that policy cannot admit without ports */
   MB_DROP_CT_CREATE_FAILED = 7, /* conntrack entry could not be created */
+  /* 12-15: services (lb.h) */
+  MB_DROP_NO_SERVICE_BACKEND = 12, /* a service frontend with no backend that may take new connections */
+  MB_DROP_LB_NAT_FAILED = 13,      /* the service NAT entry could not be created */
   MB_DROP_REASON_MAX = 32,
 };
 
 enum mb_source_file {
   MB_FILE_UNKNOWN = 0,
   MB_FILE_LXC = 1,
+  MB_FILE_SOCK = 2, /* sock.c (socket-level services) */
+  MB_FILE_NODEPORT = 4, /* nodeport.c (packet-level NodePort) */
 };
 
 #define MB_DROP(pkt, reason) mb_drop_at(pkt, reason, MB_SOURCE_FILE, __LINE__)
