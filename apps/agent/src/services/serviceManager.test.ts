@@ -115,7 +115,7 @@ describe('ServiceManager', () => {
     expect(table.writes).toEqual(['upsert 10.96.0.1:80']);
     expect(table.list()[0]!.backends.map((b) => `${b.address} ${b.state} ${b.weight}`)).toEqual([
       '10.200.0.1 terminating 0',
-      '10.200.0.2 active 10000',
+      '10.200.0.2 active 1',
     ]);
     expect(mgr.backs('10.200.0.1')).toBe(false);
     expect(mgr.backs('10.200.0.2')).toBe(true);

@@ -36,8 +36,7 @@ describe('traffic-split annotation', () => {
 describe('computeWeights', () => {
   it('gives equal shares without annotations', () => {
     const ws = computeWeights([{ podWeight: 1 }, { podWeight: 1 }, { podWeight: 1 }, { podWeight: 1 }], []);
-    expect(new Set(ws).size).toBe(1);
-    expect(ws[0]).toBe(WEIGHT_SCALE / 4);
+    expect(ws).toEqual([1, 1, 1, 1]);
   });
 
   it('follows pod weights: 1 vs 9 is a 10% canary', () => {
@@ -79,25 +78,36 @@ describe('computeWeights', () => {
   });
 
   it('keeps a weight-0 pod out of new connections', () => {
-    expect(computeWeights([{ podWeight: 0 }, { podWeight: 3 }], [])).toEqual([0, WEIGHT_SCALE]);
+    expect(computeWeights([{ podWeight: 0 }, { podWeight: 3 }], [])).toEqual([0, 3]);
+    const split = [{ key: 'v', value: '2', percent: 50 }];
+    const ws = computeWeights(
+      [{ labels: { v: '2' }, podWeight: 0 }, { labels: { v: '2' }, podWeight: 1 }, { podWeight: 1 }],
+      split,
+    );
+    expect(ws).toEqual([0, WEIGHT_SCALE / 2, WEIGHT_SCALE / 2]);
   });
 
-  it('property: shares follow pod weights within one weight unit', () => {
+  it('property: with a split, pods of the rest share it by their own weights within one unit', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 40 }), (pods) => {
-        const ws = computeWeights(
-          pods.map((podWeight) => ({ podWeight })),
-          [],
-        );
-        const total = pods.reduce((a, b) => a + b, 0);
-        ws.forEach((w, i) => {
-          expect(Number.isInteger(w) && w >= 0 && w <= 65535).toBe(true);
-          if (total > 0) {
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 40 }),
+        (pct, pods) => {
+          const split = [{ key: 'v', value: 'canary', percent: pct }];
+          const ws = computeWeights(
+            [{ labels: { v: 'canary' }, podWeight: 1 }, ...pods.map((podWeight) => ({ podWeight }))],
+            split,
+          );
+          const total = pods.reduce((a, b) => a + b, 0);
+          for (const w of ws) expect(Number.isInteger(w) && w >= 0 && w <= 65535).toBe(true);
+          if (total === 0 || pct === 100) return;
+          const rest = ((100 - pct) / 100) * WEIGHT_SCALE;
+          ws.slice(1).forEach((w, i) => {
             expect(w === 0).toBe(pods[i] === 0);
-            expect(Math.abs(w - (pods[i]! / total) * WEIGHT_SCALE)).toBeLessThanOrEqual(1);
-          }
-        });
-      }),
+            expect(Math.abs(w - (pods[i]! / total) * rest)).toBeLessThanOrEqual(1);
+          });
+        },
+      ),
     );
   });
 

@@ -7,7 +7,8 @@ type Labels = Record<string, string>;
 //   of new connections per group of pods (a pod joins the first entry whose label it has). Pods in
 //   no group share what is left of 100%. A group with no ready pod gives its share to the others in
 //   proportion, so a split never sends connections nowhere.
-// Weights come out as integers summing to about WEIGHT_SCALE, each positive share at least 1.
+// Weights are the pods' own without a split; with one, integers summing to about WEIGHT_SCALE,
+// each positive share at least 1.
 
 export const WEIGHT_ANNOTATION = 'membrane.io/weight';
 export const SPLIT_ANNOTATION = 'membrane.io/traffic-split';
@@ -62,6 +63,9 @@ export interface WeightInput {
 /** Integer weights, one per input in order; a zero-weight input gets 0. */
 export function computeWeights(inputs: readonly WeightInput[], split: readonly SplitGroup[]): number[] {
   if (inputs.length === 0) return [];
+  // Without a split the pods' own weights are already relative shares; small numbers keep the
+  // datapath's selection tables small.
+  if (split.length === 0) return inputs.map((i) => i.podWeight);
   // Group index per input: a split group, or `split.length` for "the rest".
   const groupOf = inputs.map((i) => {
     const g = split.findIndex((s) => i.labels?.[s.key] === s.value);
@@ -72,10 +76,8 @@ export function computeWeights(inputs: readonly WeightInput[], split: readonly S
     groupWeight[groupOf[n]!]! += i.podWeight;
   });
   const rest = Math.max(0, 100 - split.reduce((s, g) => s + g.percent, 0));
-  // With no split at all the rest is everything; a group that cannot take traffic passes it on.
-  const share = [...split.map((g) => g.percent), split.length === 0 ? 100 : rest].map((p, g) =>
-    groupWeight[g]! > 0 ? p : 0,
-  );
+  // A group that cannot take traffic passes its share on.
+  const share = [...split.map((g) => g.percent), rest].map((p, g) => (groupWeight[g]! > 0 ? p : 0));
   const total = share.reduce((a, b) => a + b, 0);
   if (total === 0) {
     // Every group that could take traffic was given 0%: fall back to the pods' own weights.
