@@ -1,5 +1,11 @@
 'use client';
 
+import {
+  autocompletion,
+  type CompletionContext,
+  type CompletionResult,
+  completionKeymap,
+} from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import {
@@ -13,6 +19,7 @@ import { EditorState } from '@codemirror/state';
 import { EditorView, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
 import { useEffect, useImperativeHandle, useRef } from 'react';
 import type { Problem } from '../domain/policyCheck';
+import { completeAt } from '../domain/schemaCompletion';
 
 export interface YamlEditorHandle {
   /** moves the cursor to an offset and scrolls it into view */
@@ -36,7 +43,29 @@ const theme = EditorView.theme({
   '.cm-content': { caretColor: 'var(--text)' },
 });
 
-/** CodeMirror 6 with YAML highlighting and the policy parser's errors underlined where they are. */
+/** Keys and enum values from packages/policy's JSON Schema, at the cursor's field path. */
+function schemaCompletions(ctx: CompletionContext): CompletionResult | null {
+  const word = ctx.matchBefore(/[A-Za-z0-9_./:-]*/);
+  if (!ctx.explicit && (!word || word.from === word.to)) return null;
+  const r = completeAt(ctx.state.doc.toString(), ctx.pos);
+  if (!r) return null;
+  return {
+    from: r.from,
+    options: r.items.map((i) => ({
+      label: i.label,
+      apply: i.apply,
+      type: i.type,
+      ...(i.detail ? { detail: i.detail } : {}),
+      ...(i.info ? { info: i.info } : {}),
+    })),
+    validFor: /^[A-Za-z0-9_./:-]*$/,
+  };
+}
+
+/**
+ * CodeMirror 6 with YAML highlighting, the policy parser's errors underlined where they are, and
+ * schema completion (Ctrl-Space, or as you type a key).
+ */
 export function YamlEditor({ value, onChange, check, readOnly = false, ref }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -70,7 +99,8 @@ export function YamlEditor({ value, onChange, check, readOnly = false, ref }: Pr
           yaml(),
           lintGutter(),
           lint,
-          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          autocompletion({ override: [schemaCompletions], icons: false }),
+          keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
           EditorState.readOnly.of(readOnly),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) latest.current.onChange(u.state.doc.toString());

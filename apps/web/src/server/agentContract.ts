@@ -1,5 +1,5 @@
 import type { RouterOutputs } from '@membrane/api';
-import type { AgentStatus, ApplyResult, EndpointSummary, PolicySummary, SourceError } from './agentApi';
+import type { AgentStatus, ApplyResult, EndpointSummary, PolicySummary, Role, SourceError } from './agentApi';
 
 // Compile-time check that the agent's router still returns what the relay reads (trpcAgent.ts
 // calls it untyped). A change on the agent side that breaks the dashboard fails `tsc` here.
@@ -8,6 +8,7 @@ type Holds<T extends true> = T;
 type Fits<A, B> = A extends B ? true : false;
 
 export type AgentContractHolds = [
+  Holds<Fits<RouterOutputs['whoami'], { role: Role }>>,
   Holds<Fits<RouterOutputs['status'], AgentStatus>>,
   Holds<Fits<RouterOutputs['endpoints']['list'][number], EndpointSummary>>,
   Holds<Fits<RouterOutputs['policies']['list'][number], PolicySummary>>,

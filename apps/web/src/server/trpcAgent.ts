@@ -44,24 +44,12 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
     }
   };
 
+  /** The agent's `whoami` procedure: the role this token has there. */
   async function whoami(): Promise<Role> {
-    try {
-      const r = await call<{ role: Role }>('query', 'whoami');
-      return r.role;
-    } catch (err) {
-      if (!(err instanceof AgentError) || err.code !== 'NOT_FOUND') throw err;
-    }
-    // Older agents lack `whoami`: an admin-only mutation with an input that cannot pass validation
-    // tells the roles apart (read-only → FORBIDDEN before validation; admin → BAD_REQUEST) and
-    // changes nothing.
-    try {
-      await call('mutation', 'policies.delete', {});
-      return 'admin';
-    } catch (err) {
-      if (err instanceof AgentError && err.code === 'FORBIDDEN') return 'read-only';
-      if (err instanceof AgentError && err.code === 'BAD_REQUEST') return 'admin';
-      throw err;
-    }
+    const r = await call<{ role: Role | null }>('query', 'whoami');
+    if (r.role !== 'admin' && r.role !== 'read-only')
+      throw new AgentError('UNAUTHORIZED', url, `agent at ${url} gives this token no role`);
+    return r.role;
   }
 
   async function* subscribeOnce(
