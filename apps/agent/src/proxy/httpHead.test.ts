@@ -14,9 +14,16 @@ describe('request heads', () => {
 
   it('parses method, target, host and framing', () => {
     const h = req('POST /v1/request-landing HTTP/1.1\r\nHost: deathstar\r\nContent-Length: 5\r\n\r\n');
-    expect(h).toMatchObject({ method: 'POST', target: '/v1/request-landing', host: 'deathstar', close: false });
+    expect(h).toMatchObject({
+      method: 'POST',
+      target: '/v1/request-landing',
+      host: 'deathstar',
+      close: false,
+    });
     expect(h.framing).toEqual({ kind: 'length', length: 5 });
-    expect(req('GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n').framing.kind).toBe('chunked');
+    expect(req('GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n').framing.kind).toBe(
+      'chunked',
+    );
     expect(req('GET / HTTP/1.1\r\nHost: a\r\n\r\n').framing.kind).toBe('none');
   });
 
@@ -24,7 +31,9 @@ describe('request heads', () => {
     expect(req('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n').close).toBe(true);
     expect(req('GET / HTTP/1.0\r\n\r\n').close).toBe(true);
     expect(req('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n').close).toBe(false);
-    expect(req('PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n').expectContinue).toBe(true);
+    expect(
+      req('PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n').expectContinue,
+    ).toBe(true);
   });
 
   it('rejects what two parsers could read differently', () => {
@@ -54,8 +63,13 @@ describe('response framing', () => {
   it('follows RFC 9112 §6.3', () => {
     expect(responseFraming('HEAD', res('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n')).kind).toBe('none');
     expect(responseFraming('GET', res('HTTP/1.1 204 No Content\r\n\r\n')).kind).toBe('none');
-    expect(responseFraming('GET', res('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'))).toEqual({ kind: 'length', length: 9 });
-    expect(responseFraming('GET', res('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')).kind).toBe('chunked');
+    expect(responseFraming('GET', res('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'))).toEqual({
+      kind: 'length',
+      length: 9,
+    });
+    expect(responseFraming('GET', res('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')).kind).toBe(
+      'chunked',
+    );
     expect(responseFraming('GET', res('HTTP/1.0 200 OK\r\n\r\n')).kind).toBe('until-close');
     expect(res('HTTP/1.1 403 Forbidden\r\n\r\n')).toMatchObject({ status: 403, reason: 'Forbidden' });
   });

@@ -59,6 +59,14 @@ export function findHeadEnd(buf: Buffer, start: number): number {
   return -1;
 }
 
+function hasControlOrSpace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -122,7 +130,7 @@ export function parseRequestHead(bytes: Buffer): RequestHead {
   if (parts.length !== 3) throw new HttpParseError('malformed request line');
   const [method, target, versionText] = parts as [string, string, string];
   if (!TOKEN.test(method)) throw new HttpParseError('invalid method');
-  if (target.length === 0 || /[\x00-\x20\x7f]/.test(target)) throw new HttpParseError('invalid target');
+  if (target.length === 0 || hasControlOrSpace(target)) throw new HttpParseError('invalid target');
   const version = parseVersion(versionText);
   const fields = parseFields(rest);
   const hosts = values(fields, 'host');
@@ -134,7 +142,8 @@ export function parseRequestHead(bytes: Buffer): RequestHead {
     // Both framings at once is the classic smuggling vector; a request body that does not end in
     // chunked has no knowable end.
     if (length !== undefined) throw new HttpParseError('Transfer-Encoding with Content-Length');
-    if (version === '1.0' || te[te.length - 1] !== 'chunked') throw new HttpParseError('bad Transfer-Encoding');
+    if (version === '1.0' || te[te.length - 1] !== 'chunked')
+      throw new HttpParseError('bad Transfer-Encoding');
     framing = { kind: 'chunked' };
   } else if (length !== undefined && length > 0) {
     framing = { kind: 'length', length };

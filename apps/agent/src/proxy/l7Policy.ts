@@ -2,7 +2,9 @@ import {
   type DesiredState,
   type Direction,
   type EndpointPolicy,
+  type HttpRequest,
   type HttpRule,
+  httpAllowed,
   IDENTITY_ANY,
   IDENTITY_WORLD,
   LpmTable,
@@ -24,7 +26,19 @@ export interface L7Rules {
   remoteIdentity: number;
   /** null: no candidate redirects (the proxy should not have this connection): deny */
   rules: HttpRule[] | null;
+  /**
+   * egress to a local endpoint that has HTTP rules for this source on the port: a request must
+   * pass these too (null: that endpoint denies the connection)
+   */
+  destinationRules?: HttpRule[] | null;
   origins: RuleRef[];
+}
+
+/** A request passes when the connection's own rules and the destination's (if any) allow it. */
+export function requestAllowed(r: L7Rules | undefined, req: HttpRequest): boolean {
+  if (!r?.rules || !httpAllowed(r.rules, req)) return false;
+  if (r.destinationRules === undefined) return true;
+  return r.destinationRules !== null && httpAllowed(r.destinationRules, req);
 }
 
 const ALLOW_ALL: HttpRule = {};
@@ -54,18 +68,40 @@ export class L7PolicyIndex {
     const endpointId = this.endpointByIp.get(local);
     if (endpointId === undefined) return undefined;
     const remoteIdentity = this.identityOf(remote);
+    const own = this.side(endpointId, direction, remote, dstPort);
+    const out: L7Rules = {
+      endpointId,
+      remoteIdentity,
+      rules: own.redirect && !own.denied ? dedupe(own.rules) : null,
+      origins: own.origins,
+    };
+    // The datapath does not redirect the proxy's own upstream connection again, so an egress
+    // connection to a local endpoint with HTTP rules of its own must pass those here as well.
+    const dstEndpoint = direction === 'egress' ? this.endpointByIp.get(dstIp) : undefined;
+    if (dstEndpoint !== undefined) {
+      const theirs = this.side(dstEndpoint, 'ingress', srcIp, dstPort);
+      if (theirs.redirect) {
+        out.destinationRules = theirs.denied ? null : dedupe(theirs.rules);
+        out.origins = dedupeRefs([...out.origins, ...theirs.origins]);
+      }
+    }
+    return out;
+  }
+
+  private side(endpointId: number, direction: Direction, remote: string, port: number) {
+    const remoteIdentity = this.identityOf(remote);
     const prefixIdentity = this.prefixes.lookup(remote);
-    const ep = this.endpoints.get(endpointId);
     let redirect = false;
     let denied = false;
     const rules: HttpRule[] = [];
     const origins: RuleRef[] = [];
-    for (const e of ep?.entries ?? []) {
+    for (const e of this.endpoints.get(endpointId)?.entries ?? []) {
       if (e.direction !== direction) continue;
-      if (e.identity !== remoteIdentity && e.identity !== IDENTITY_ANY && e.identity !== prefixIdentity) continue;
+      if (e.identity !== remoteIdentity && e.identity !== IDENTITY_ANY && e.identity !== prefixIdentity)
+        continue;
       if (e.protocol !== PROTO_TCP && e.protocol !== PROTO_ANY) continue;
       const anyPort = e.port === 0 && e.endPort === 0;
-      if (!anyPort && (dstPort < e.port || dstPort > Math.max(e.port, e.endPort))) continue;
+      if (!anyPort && (port < e.port || port > Math.max(e.port, e.endPort))) continue;
       if (e.action === 'deny') denied = true;
       else if (e.action === 'redirect') {
         redirect = true;
@@ -76,18 +112,17 @@ export class L7PolicyIndex {
         origins.push(...e.origins);
       }
     }
-    return {
-      endpointId,
-      remoteIdentity,
-      rules: redirect && !denied ? dedupe(rules) : null,
-      origins: dedupeRefs(origins),
-    };
+    return { redirect, denied, rules, origins: dedupeRefs(origins) };
   }
 }
 
 function dedupe(rules: HttpRule[]): HttpRule[] {
   // An allow-all rule decides alone; drop the rest so matching stays one check.
-  if (rules.some((r) => r.method === undefined && r.path === undefined && r.host === undefined && !r.headers?.length))
+  if (
+    rules.some(
+      (r) => r.method === undefined && r.path === undefined && r.host === undefined && !r.headers?.length,
+    )
+  )
     return [ALLOW_ALL];
   const seen = new Set<string>();
   return rules.filter((r) => {

@@ -1,10 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Direction, httpAllowed, type RuleRef } from '@membrane/policy';
+import type { Direction, RuleRef } from '@membrane/policy';
 import type { L7Record } from '../flows/l7Record';
 import type { Logger } from '../log';
 import type { RequestHead } from './httpHead';
 import { targetPath } from './httpHead';
-import type { L7PolicyIndex, L7Rules } from './l7Policy';
+import { type L7PolicyIndex, type L7Rules, requestAllowed } from './l7Policy';
 import { type Exchange, ProxyConnection } from './proxyConnection';
 
 // The agent's transparent HTTP proxy: one listener per direction. A redirected connection arrives
@@ -40,7 +40,7 @@ export interface L7ProxyOptions {
 const FLOW_HEADERS = new Set(['host', 'user-agent', 'content-type', 'x-request-id']);
 
 export class L7Proxy {
-  private readonly servers: Server[] = [];
+  private readonly servers = new Map<Direction, Server>();
   private readonly connections = new Set<ProxyConnection>();
   private batch: L7Record[] = [];
   private flushScheduled = false;
@@ -53,7 +53,7 @@ export class L7Proxy {
       server.on('error', (e) => this.opts.log.error('proxy listener error', { direction, error: e }));
       if (this.opts.listen) await this.opts.listen(server, port, direction);
       else await new Promise<void>((res, rej) => server.once('error', rej).listen(port, '127.0.0.1', res));
-      this.servers.push(server);
+      this.servers.set(direction, server);
       this.opts.log.info('L7 proxy listening', { direction, port });
     }
   }
@@ -61,9 +61,19 @@ export class L7Proxy {
   async stop(): Promise<void> {
     for (const c of this.connections) c.destroy();
     this.connections.clear();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    this.servers.length = 0;
+    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.clear();
     this.flush();
+  }
+
+  /** the port a listener is bound to (differs from the configured one only when that was 0) */
+  boundPort(direction: Direction): number | undefined {
+    const a = this.servers.get(direction)?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  get running(): boolean {
+    return this.servers.size > 0;
   }
 
   private accept(socket: Socket, direction: Direction): void {
@@ -79,8 +89,10 @@ export class L7Proxy {
       // Not a connection of a local endpoint under L7 policy: nothing may pass unchecked.
       this.opts.log.debug('proxy: connection without L7 policy', { ...t, direction });
     }
-    const srcIdentity = direction === 'ingress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.srcIp);
-    const dstIdentity = direction === 'egress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.dstIp);
+    const srcIdentity =
+      direction === 'ingress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.srcIp);
+    const dstIdentity =
+      direction === 'egress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.dstIp);
     const conn = new ProxyConnection(socket, {
       allow: (head) => allowed(rules, head),
       connectUpstream: () => this.opts.connectUpstream(t, srcIdentity, direction),
@@ -96,7 +108,13 @@ export class L7Proxy {
     ex: Exchange,
     status: number | undefined,
     latencyNs: number,
-    c: { t: OriginalTuple; direction: Direction; rules: L7Rules | undefined; srcIdentity: number; dstIdentity: number },
+    c: {
+      t: OriginalTuple;
+      direction: Direction;
+      rules: L7Rules | undefined;
+      srcIdentity: number;
+      dstIdentity: number;
+    },
   ): void {
     if (!this.opts.onFlows || ex.head.method === '-') return;
     const { t } = c;
@@ -179,8 +197,9 @@ function stripMapped(ip: string): string {
 function allowed(rules: L7Rules | undefined, head: RequestHead): boolean {
   if (!rules?.rules) return false;
   const headers: Record<string, string> = {};
-  for (const f of head.fields) headers[f.lower] = headers[f.lower] === undefined ? f.value : `${headers[f.lower]},${f.value}`;
-  return httpAllowed(rules.rules, {
+  for (const f of head.fields)
+    headers[f.lower] = headers[f.lower] === undefined ? f.value : `${headers[f.lower]},${f.value}`;
+  return requestAllowed(rules, {
     method: head.method,
     path: targetPath(head.target),
     ...(head.host !== undefined ? { host: head.host } : {}),

@@ -111,7 +111,8 @@ export class ProxyConnection {
       }
       const body = this.reqBody as BodyScanner;
       const n = body.scan(buf, i, buf.length);
-      if (n > 0 && this.forwardingBody && !this.upstream?.write(buf.subarray(i, i + n))) this.blockOnUpstream();
+      if (n > 0 && this.forwardingBody && !this.upstream?.write(buf.subarray(i, i + n)))
+        this.blockOnUpstream();
       i += n;
       if (body.done) this.endRequest();
     }
@@ -148,14 +149,28 @@ export class ProxyConnection {
   private malformed(e: unknown): void {
     const err = e instanceof HttpParseError ? e : new HttpParseError(String(e));
     this.reqPhase = 'closed';
-    const reason = err.status === 431 ? 'Request Header Fields Too Large' : err.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request';
+    const reason =
+      err.status === 431
+        ? 'Request Header Fields Too Large'
+        : err.status === 505
+          ? 'HTTP Version Not Supported'
+          : 'Bad Request';
     // A malformed body of a forwarded request: the upstream got part of it, so nothing is reusable.
     if (this.forwardingBody) {
       this.destroy();
       return;
     }
     this.queue.push({
-      head: { method: '-', target: '-', version: '1.1', fields: [], host: undefined, framing: { kind: 'none' }, close: true, expectContinue: false },
+      head: {
+        method: '-',
+        target: '-',
+        version: '1.1',
+        fields: [],
+        host: undefined,
+        framing: { kind: 'none' },
+        close: true,
+        expectContinue: false,
+      },
       allowed: false,
       startNs: process.hrtime.bigint(),
       local: { status: err.status, reason, body: `${err.message}\n`, close: true },
@@ -207,7 +222,10 @@ export class ProxyConnection {
         this.responseStarted = true;
         this.writeClient(buf.subarray(i, end));
         i = end;
-        if (head.status === 101 || (ex.head.method === 'CONNECT' && head.status < 300 && head.status >= 200)) {
+        if (
+          head.status === 101 ||
+          (ex.head.method === 'CONNECT' && head.status < 300 && head.status >= 200)
+        ) {
           this.startTunnel(ex, head, buf.subarray(i));
           return;
         }
@@ -274,16 +292,22 @@ export class ProxyConnection {
     this.upstream.removeAllListeners('data');
     this.upstream.destroy();
     this.upstream = null;
-    if (this.reqPhase === 'tunnel') return this.finish();
-    if (waiting || this.forwardingBody) this.failUpstream(clean ? 502 : 503, clean ? 'Bad Gateway' : 'Service Unavailable');
+    if (this.reqPhase === 'tunnel') {
+      this.finish();
+      return;
+    }
+    if (waiting || this.forwardingBody)
+      this.failUpstream(clean ? 502 : 503, clean ? 'Bad Gateway' : 'Service Unavailable');
   }
 
   /** The upstream failed with requests outstanding: answer the first if nothing of it went out yet. */
   private failUpstream(status: number, reason: string): void {
     if (this.done) return;
-    if (this.responseStarted) return this.destroy();
     const ex = this.queue.find((e) => !e.local);
-    if (!ex) return this.destroy();
+    if (this.responseStarted || !ex) {
+      this.destroy();
+      return;
+    }
     const idx = this.queue.indexOf(ex);
     this.queue.length = idx + 1;
     ex.local = { status, reason, body: 'upstream connection failed\n', close: true };
