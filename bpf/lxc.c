@@ -32,6 +32,7 @@
 #include "events.h"
 #include "fragments.h"
 #include "lb.h"
+#include "lb_nat.h"
 
 #define MB_SOURCE_FILE MB_FILE_LXC
 
@@ -47,6 +48,7 @@ struct mb_pkt {
   __u32 len;
   __u32 remote_identity;
   __u16 proxy_port;
+  __u16 rev_nat_index;        /* service whose NAT this packet went through (lb_nat.h); 0 = none */
   __u8 dir;
   __u8 tcp_flags;
   __u8 flags; /* MB_FLOW_F_* */
@@ -245,6 +247,16 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
   if (ret)
     return MB_DROP(&p, ret);
 
+  /* 1b. Service DNAT for what the socket layer did not translate: from here on the tuple names the
+   * backend, so conntrack and policy judge the backend's identity. */
+  if (dir == MB_DIR_EGRESS && !(p.flags & MB_FLOW_F_FRAGMENT)) {
+    ret = mb_lb4_dnat(skb, &p.tuple, false, p.now, &p.rev_nat_index);
+    if (ret == MB_LB_NO_BACKEND)
+      return MB_DROP(&p, MB_DROP_NO_SERVICE_BACKEND);
+    if (ret == MB_LB_OK)
+      p.dport = bpf_ntohs(p.tuple.dport);
+  }
+
   /* 2. Conntrack. */
   switch (mb_ct_lookup(&p.tuple, p.tcp_flags, p.now, &ct)) {
   case MB_CT_ORIG:
@@ -258,6 +270,8 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
     new_flags = mb_ct_update(ct, p.tuple.protocol, true, p.tcp_flags, p.len, p.now, p.cfg);
     mb_ct_reverse(&p.tuple); /* back to the packet's own orientation for the event */
     p.flags |= MB_FLOW_F_REPLY;
+    if (ct->flags & MB_CT_F_LB)
+      p.rev_nat_index = mb_lb4_rev_nat(skb, &p.tuple); /* source back to the VIP */
     p.remote_identity = ct->remote_identity;
     p.proxy_port = ct->proxy_port;
     return mb_forward(&p, p.cfg->aggregation == MB_AGG_NONE ||
@@ -305,6 +319,8 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
     fresh.remote_identity = p.remote_identity;
     fresh.endpoint_id = p.ep->endpoint_id;
     fresh.proxy_port = p.proxy_port;
+    if (p.rev_nat_index || (dir == MB_DIR_INGRESS && mb_lb4_has_rev(&p.tuple)))
+      fresh.flags = MB_CT_F_LB;
     if (mb_ct_create(&p.tuple, &fresh, p.tcp_flags, p.len, p.now, p.cfg) < 0)
       return MB_DROP(&p, MB_DROP_CT_CREATE_FAILED);
   }

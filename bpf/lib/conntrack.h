@@ -38,6 +38,7 @@ enum mb_ct_state {
 #define MB_CT_F_SEEN_REPLY (1U << 0)
 #define MB_CT_F_FIN_ORIG (1U << 1)
 #define MB_CT_F_FIN_REPLY (1U << 2)
+#define MB_CT_F_LB (1U << 3) /* service-translated (lb_nat.h): replies are rewritten back to the VIP */
 
 struct mb_ct_key {
   __be32 saddr; /* original direction */
@@ -194,7 +195,7 @@ static __always_inline __u8 mb_ct_update(struct mb_ct_entry *e, __u8 proto, bool
 static __always_inline int mb_ct_create(const struct mb_ct_key *key, struct mb_ct_entry *e, __u8 tcp_flags,
                                         __u32 bytes, __u64 now, const struct mb_config *cfg)
 {
-  __u8 flags = 0;
+  __u8 flags = e->flags; /* the template's (e.g. MB_CT_F_LB) */
 
   e->created_ns = now;
   e->packets_orig = 1;

@@ -68,6 +68,25 @@ int main(void)
   BEGIN(mb_event_state) FIELD(mb_event_state, last_ns) FIELD(mb_event_state, tokens)
   FIELD(mb_event_state, emitted) FIELD(mb_event_state, suppressed) FIELD(mb_event_state, lost) END()
 
+  /* services (lb.h) */
+  BEGIN(mb_lb4_key) FIELD(mb_lb4_key, address) FIELD(mb_lb4_key, dport) FIELD(mb_lb4_key, backend_slot)
+  FIELD(mb_lb4_key, protocol) FIELD(mb_lb4_key, scope) FIELD(mb_lb4_key, revision) END()
+  BEGIN(mb_lb4_service) FIELD(mb_lb4_service, backend_id) FIELD(mb_lb4_service, count)
+  FIELD(mb_lb4_service, rev_nat_index) FIELD(mb_lb4_service, revision) FIELD(mb_lb4_service, flags)
+  FIELD(mb_lb4_service, algorithm) FIELD(mb_lb4_service, affinity_timeout_s) END()
+  BEGIN(mb_lb4_backend) FIELD(mb_lb4_backend, address) FIELD(mb_lb4_backend, port) FIELD(mb_lb4_backend, protocol)
+  FIELD(mb_lb4_backend, flags) FIELD(mb_lb4_backend, rev_nat_index) FIELD(mb_lb4_backend, weight) END()
+  BEGIN(mb_lb4_reverse_nat) FIELD(mb_lb4_reverse_nat, address) FIELD(mb_lb4_reverse_nat, port)
+  FIELD(mb_lb4_reverse_nat, protocol) FIELD(mb_lb4_reverse_nat, flags) END()
+  BEGIN(mb_lb4_affinity_key) FIELD(mb_lb4_affinity_key, client) FIELD(mb_lb4_affinity_key, rev_nat_index)
+  FIELD(mb_lb4_affinity_key, kind) END()
+  BEGIN(mb_lb4_affinity) FIELD(mb_lb4_affinity, last_ns) FIELD(mb_lb4_affinity, backend_id) END()
+  BEGIN(mb_lb4_nat_key) FIELD(mb_lb4_nat_key, saddr) FIELD(mb_lb4_nat_key, daddr) FIELD(mb_lb4_nat_key, sport)
+  FIELD(mb_lb4_nat_key, dport) FIELD(mb_lb4_nat_key, protocol) FIELD(mb_lb4_nat_key, kind) END()
+  BEGIN(mb_lb4_nat) FIELD(mb_lb4_nat, address) FIELD(mb_lb4_nat, port) FIELD(mb_lb4_nat, rev_nat_index)
+  FIELD(mb_lb4_nat, backend_id) END()
+  BEGIN(mb_lb4_sock_key) FIELD(mb_lb4_sock_key, cookie) FIELD(mb_lb4_sock_key, address) FIELD(mb_lb4_sock_key, port) END()
+
   printf(",\n  \"constants\": { \"MB_COUNTERS_ENTRIES\": %d, \"MB_VERDICT_MAX\": %d, \"MB_DROP_REASON_MAX\": %d,"
          " \"MB_POLICY_PREFIX_FIXED\": %d, \"MB_FLOW_EVENT_VERSION\": %d, \"MB_CONFIG_VERSION\": %d,"
          " \"MB_EVENT_FLOW\": %d, \"MB_DIR_INGRESS\": %d, \"MB_DIR_EGRESS\": %d } }\n",

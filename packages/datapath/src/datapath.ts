@@ -23,6 +23,7 @@ import { IpCache, PrefixMap } from './maps/ipcache';
 import { PolicyMap } from './maps/policy';
 import type { DatapathPolicyEntry } from './maps/policyKeys';
 import { BpfObject, type BpfProgram } from './native';
+import { openServiceObjects, type ServiceObjects } from './services/serviceObjects';
 
 export const DEFAULT_PIN_ROOT = '/sys/fs/bpf/membrane';
 
@@ -63,12 +64,15 @@ export class Datapath {
   readonly conntrack: ConntrackMap;
   readonly counters: Counters;
   readonly config: ConfigMap;
+  /** service load balancing (socket-level, packet-level, NodePort): see services/ */
+  readonly services: ServiceObjects;
   private readonly readers = new Set<FlowReader>();
   private closed = false;
 
   private constructor(
     readonly pinRoot: string,
     readonly object: BpfObject,
+    private readonly objectDir: string,
   ) {
     const m = (name: string) => object.map(name);
     this.ipcache = new IpCache(m(MAP_NAMES.ipcache));
@@ -78,15 +82,17 @@ export class Datapath {
     this.conntrack = new ConntrackMap(m(MAP_NAMES.conntrack));
     this.counters = new Counters(m(MAP_NAMES.counters), m(MAP_NAMES.eventState));
     this.config = new ConfigMap(m(MAP_NAMES.config));
+    this.services = openServiceObjects(object, this.objectDir, join(pinRoot, 'maps'), join(pinRoot, 'links'));
   }
 
   static open(opts: DatapathOptions = {}): Datapath {
     const pinRoot = opts.pinRoot ?? DEFAULT_PIN_ROOT;
-    const object = BpfObject.load(opts.objectPath ?? defaultObjectPath(), {
+    const objectPath = opts.objectPath ?? defaultObjectPath();
+    const object = BpfObject.load(objectPath, {
       pinMapsDir: join(pinRoot, 'maps'),
     });
     mkdirSync(join(pinRoot, 'links'), { recursive: true });
-    const dp = new Datapath(pinRoot, object);
+    const dp = new Datapath(pinRoot, object, dirname(objectPath));
     if (opts.config) dp.config.set(opts.config);
     return dp;
   }
@@ -185,6 +191,7 @@ export class Datapath {
     if (this.closed) return;
     this.closed = true;
     for (const r of [...this.readers]) r.stop();
+    this.services.close();
     this.object.close();
   }
 
@@ -194,6 +201,7 @@ export class Datapath {
       const ep = this.endpoints.byId(id);
       detachEndpointLinks(this.linksDir, id, ep?.ifindex ?? null);
     }
+    this.services.detachAll();
     this.close();
     removePinRoot(this.pinRoot);
   }

@@ -18,3 +18,5 @@ export * from './maps/portPrefixes';
 export type { RawMap, StructLayout } from './maps/rawMap';
 export * from './native';
 export * from './netns';
+export * from './services';
+export { ServiceObjects } from './services/serviceObjects';

@@ -1,6 +1,7 @@
 /* tc attachment: tcx links (kernel >= 6.6) and the classic clsact qdisc as a fallback;
  * link update/detach and introspection (linkInfo, progInfo) used to re-adopt pinned links. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
@@ -276,6 +277,47 @@ static napi_value if_index(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* A cgroup v2 sock_addr hook (socket-level service LB) as a bpf_link on the cgroup directory:
+ * hook is 'connect4' | 'sendmsg4' | 'recvmsg4' | 'getpeername4'. Returns the link fd. */
+static napi_value attach_cgroup(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  int prog_fd;
+  if (!get_fd(env, argv[0], "progFd", &prog_fd)) return NULL;
+  char *path = get_string(env, argv[1], "cgroupPath");
+  if (!path) return NULL;
+  char *hook = get_string(env, argv[2], "hook");
+  if (!hook) {
+    free(path);
+    return NULL;
+  }
+  int type = strcmp(hook, "connect4") == 0       ? BPF_CGROUP_INET4_CONNECT
+             : strcmp(hook, "sendmsg4") == 0     ? BPF_CGROUP_UDP4_SENDMSG
+             : strcmp(hook, "recvmsg4") == 0     ? BPF_CGROUP_UDP4_RECVMSG
+             : strcmp(hook, "getpeername4") == 0 ? BPF_CGROUP_INET4_GETPEERNAME
+                                                 : -1;
+  napi_value ret = NULL;
+  if (type < 0) {
+    throw_errno(env, EINVAL, NULL, "unknown cgroup hook '%s'", hook);
+    goto out;
+  }
+  int cg = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cg < 0) {
+    throw_errno(env, errno, "open", "cgroup %s", path);
+    goto out;
+  }
+  int fd = bpf_link_create(prog_fd, cg, (enum bpf_attach_type)type, NULL);
+  int err = errno;
+  close(cg);
+  if (fd < 0)
+    throw_errno(env, err, "bpf_link_create", "%s on cgroup %s", hook, path);
+  else
+    ret = make_i64(env, fd);
+out:
+  free(path);
+  free(hook);
+  return ret;
+}
+
 bool init_links(napi_env env, napi_value exports) {
   return register_fn(env, exports, "attachTcx", attach_tcx) && register_fn(env, exports, "tcxSupported", tcx_supported) &&
          register_fn(env, exports, "attachClsact", attach_clsact) &&
@@ -283,5 +325,5 @@ bool init_links(napi_env env, napi_value exports) {
          register_fn(env, exports, "linkUpdate", link_update) && register_fn(env, exports, "linkDetach", link_detach) &&
          register_fn(env, exports, "linkInfo", link_info) && register_fn(env, exports, "progInfo", prog_info) &&
          register_fn(env, exports, "progFdById", prog_fd_by_id) && register_fn(env, exports, "tcxQuery", tcx_query) &&
-         register_fn(env, exports, "ifIndex", if_index);
+         register_fn(env, exports, "ifIndex", if_index) && register_fn(env, exports, "attachCgroup", attach_cgroup);
 }

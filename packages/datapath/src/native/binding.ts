@@ -11,6 +11,9 @@ import { DatapathError } from './errors';
 
 export type Direction = 'ingress' | 'egress';
 
+/** cgroup v2 sock_addr hooks used by socket-level service load balancing. */
+export type CgroupHook = 'connect4' | 'sendmsg4' | 'recvmsg4' | 'getpeername4';
+
 export interface MapInfo {
   type: number;
   keySize: number;
@@ -163,6 +166,7 @@ export interface NativeBinding {
   progFdById(id: number): number;
   tcxQuery(ifindex: number, dir: Direction): TcxQuery;
   ifIndex(ifname: string): number;
+  attachCgroup(progFd: number, cgroupPath: string, hook: CgroupHook): number;
 
   progTestRun(progFd: number, packet: Uint8Array, repeat?: number): TestRunResult;
   progTestRunAsync(progFd: number, packet: Uint8Array, repeat?: number): Promise<TestRunResult>;

@@ -1,4 +1,5 @@
 export type {
+  CgroupHook,
   ClsactAttachment,
   Direction,
   LinkInfo,

@@ -5,7 +5,14 @@
  * priority.
  */
 import { unlinkSync } from 'node:fs';
-import { type ClsactAttachment, type Direction, type LinkInfo, native, type TcxQuery } from './binding';
+import {
+  type CgroupHook,
+  type ClsactAttachment,
+  type Direction,
+  type LinkInfo,
+  native,
+  type TcxQuery,
+} from './binding';
 import { DatapathError, guard } from './errors';
 import type { BpfProgram } from './object';
 
@@ -41,6 +48,11 @@ export class BpfLink {
   /** Attaches `prog` with a tcx link on `ifindex`; the link fd keeps it attached. */
   static attachTcx(prog: ProgRef, ifindex: number, dir: Direction): BpfLink {
     return new BpfLink(guard(() => native().attachTcx(progFd(prog), ifindex, dir)));
+  }
+
+  /** Attaches a cgroup v2 sock_addr program to the cgroup directory `cgroupPath`. */
+  static attachCgroup(prog: ProgRef, cgroupPath: string, hook: CgroupHook): BpfLink {
+    return new BpfLink(guard(() => native().attachCgroup(progFd(prog), cgroupPath, hook)));
   }
 
   /** Opens a pinned link (the attachment stays as it is). */
