@@ -1,0 +1,428 @@
+// ServiceTable: writes services into the lb4_* maps so that every change of a service's backend set
+// becomes visible to the datapath in ONE map update (the header flip, see bpf/lib/lb.h), and reads
+// back what the datapath holds. The in-memory index (ids, revisions, backend ids) is rebuilt from
+// the pinned maps at construction, so a restarted agent continues where the last one stopped.
+import { parseIpv4 } from '../maps/ipv4';
+import type { RawMap } from '../maps/rawMap';
+import {
+  decodeLbBackend,
+  decodeLbHeader,
+  decodeLbKey,
+  decodeLbReverseNat,
+  encodeBackendId,
+  encodeLbBackend,
+  encodeLbHeader,
+  encodeLbKey,
+  encodeLbReverseNat,
+  encodeLbSlot,
+  encodeRevNatIndex,
+  LB_ALG_MAGLEV,
+  LB_ALG_RANDOM,
+  LB_BE_F_TERMINATING,
+  LB_F_AFFINITY,
+  LB_F_NODEPORT,
+  type LbBackendValue,
+  type LbHeader,
+} from './lbCodec';
+import { maglevTable } from './maglev';
+import {
+  frontendKey,
+  PROTOCOL_NUMBERS,
+  protocolName,
+  type ServiceBackend,
+  type ServiceFrontend,
+  type ServiceOptions,
+  type ServiceStatus,
+} from './types';
+import { weightedSlots } from './weightedSlots';
+
+/** A map the table writes; batch operations are used when present. */
+export interface LbRawMap extends RawMap {
+  updateBatch?(keys: readonly Uint8Array[], values: readonly Uint8Array[]): number;
+  deleteBatch?(keys: readonly Uint8Array[]): number;
+}
+
+export interface LbMaps {
+  services: LbRawMap;
+  backends: LbRawMap;
+  reverseNat: LbRawMap;
+}
+
+interface HeldBackend {
+  id: number;
+  weight: number;
+  state: ServiceBackend['state'];
+}
+
+interface Held {
+  id: number;
+  revision: number;
+  count: number;
+  frontend: ServiceFrontend;
+  /** by "address:port" */
+  backends: Map<string, HeldBackend>;
+}
+
+const MAX_REV_NAT = 0xffff;
+
+export class ServiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+function backendKey(b: { address: string; port: number }): string {
+  return `${b.address}:${b.port}`;
+}
+
+function checkPort(port: number, what: string): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ServiceError(`${what}: bad port ${port}`);
+}
+
+function checkFrontend(f: ServiceFrontend): void {
+  parseIpv4(f.address);
+  checkPort(f.port, `frontend ${f.address}`);
+  if (!(f.protocol in PROTOCOL_NUMBERS)) throw new ServiceError(`frontend protocol ${f.protocol}`);
+  if (f.kind !== 'ClusterIP' && f.kind !== 'NodePort') throw new ServiceError(`frontend kind ${f.kind}`);
+}
+
+function checkBackends(list: readonly ServiceBackend[]): void {
+  const seen = new Set<string>();
+  for (const b of list) {
+    parseIpv4(b.address);
+    checkPort(b.port, `backend ${b.address}`);
+    if (!Number.isInteger(b.weight) || b.weight < 0 || b.weight > 0xffff) {
+      throw new ServiceError(`backend ${backendKey(b)}: weight must be an integer 0..65535`);
+    }
+    if (b.state !== 'active' && b.state !== 'terminating') throw new ServiceError(`backend state ${b.state}`);
+    if (seen.has(backendKey(b))) throw new ServiceError(`backend ${backendKey(b)} listed twice`);
+    seen.add(backendKey(b));
+  }
+}
+
+export class ServiceTable {
+  private readonly held = new Map<string, Held>();
+  private readonly usedIds = new Set<number>();
+  private nextId = 1;
+  private nextBackendId = 1;
+
+  constructor(private readonly maps: LbMaps) {
+    this.adopt();
+  }
+
+  /**
+   * Makes `frontend` balance over `backends`: new backend entries first, then the selection slots
+   * under a fresh revision, then ONE header update that switches the datapath to them; old slots
+   * and removed backends go afterwards. Backends 'terminating' or of weight 0 get no new
+   * connections; an empty selection refuses new connections.
+   */
+  upsert(
+    frontend: ServiceFrontend,
+    backends: readonly ServiceBackend[],
+    options: ServiceOptions,
+  ): ServiceStatus {
+    checkFrontend(frontend);
+    checkBackends(backends);
+    const key = frontendKey(frontend);
+    const proto = PROTOCOL_NUMBERS[frontend.protocol];
+    const old = this.held.get(key);
+    const id = old?.id ?? this.allocateId();
+    const flags =
+      (frontend.kind === 'NodePort' ? LB_F_NODEPORT : 0) |
+      ((options.affinityTimeoutSec ?? 0) > 0 ? LB_F_AFFINITY : 0);
+    if (!old) {
+      this.maps.reverseNat.update(
+        encodeRevNatIndex(id),
+        encodeLbReverseNat({ address: frontend.address, port: frontend.port, protocol: proto, flags }),
+      );
+    }
+
+    // 1. backend entries: new ones now (the new slots point at them), changed ones after the flip
+    const next = new Map<string, HeldBackend>();
+    const changed: Array<[number, LbBackendValue]> = [];
+    const fresh: Array<[number, LbBackendValue]> = [];
+    for (const b of backends) {
+      const prev = old?.backends.get(backendKey(b));
+      const hb: HeldBackend = { id: prev?.id ?? this.nextBackendId++, weight: b.weight, state: b.state };
+      next.set(backendKey(b), hb);
+      const value: LbBackendValue = {
+        address: b.address,
+        port: b.port,
+        protocol: proto,
+        flags: b.state === 'terminating' ? LB_BE_F_TERMINATING : 0,
+        revNatIndex: id,
+        weight: b.weight,
+      };
+      if (!prev) fresh.push([hb.id, value]);
+      else if (prev.weight !== b.weight || prev.state !== b.state) changed.push([hb.id, value]);
+    }
+    this.writeBackends(fresh);
+
+    // 2. slots under a fresh revision
+    const selectable = backends
+      .map((b) => ({ key: backendKey(b), weight: b.state === 'active' ? b.weight : 0 }))
+      .filter((b) => b.weight > 0);
+    const table = options.algorithm === 'maglev' ? maglevTable(selectable) : weightedSlots(selectable);
+    const revision = old ? (old.revision % MAX_REV_NAT) + 1 : 1;
+    const fe = { address: frontend.address, port: frontend.port, protocol: proto };
+    const slotKeys = table.map((_, n) => encodeLbKey({ ...fe, slot: n + 1, revision }));
+    const slotValues = table.map((i) =>
+      encodeLbSlot((next.get((selectable[i] as { key: string }).key) as HeldBackend).id),
+    );
+    this.updateMany(this.maps.services, slotKeys, slotValues);
+
+    // 3. the flip
+    const header: LbHeader = {
+      count: table.length,
+      revNatIndex: id,
+      revision,
+      flags,
+      algorithm: options.algorithm === 'maglev' ? LB_ALG_MAGLEV : LB_ALG_RANDOM,
+      affinityTimeoutSec: options.affinityTimeoutSec ?? 0,
+    };
+    this.maps.services.update(encodeLbKey({ ...fe, slot: 0, revision: 0 }), encodeLbHeader(header));
+
+    // 4. what the old revision no longer needs
+    if (old) {
+      const stale = Array.from({ length: old.count }, (_, n) =>
+        encodeLbKey({ ...fe, slot: n + 1, revision: old.revision }),
+      );
+      this.deleteMany(this.maps.services, stale);
+    }
+    this.writeBackends(changed);
+    const removed = [...(old?.backends ?? new Map<string, HeldBackend>())]
+      .filter(([k]) => !next.has(k))
+      .map(([, b]) => encodeBackendId(b.id));
+    this.deleteMany(this.maps.backends, removed);
+
+    this.held.set(key, { id, revision, count: table.length, frontend: { ...frontend }, backends: next });
+    return this.status(this.held.get(key) as Held, header);
+  }
+
+  /** Removes a frontend: its header first (new connections stop at once), then the rest. */
+  delete(frontend: Pick<ServiceFrontend, 'address' | 'port' | 'protocol'>): boolean {
+    const key = frontendKey(frontend);
+    const h = this.held.get(key);
+    if (!h) return false;
+    const fe = {
+      address: frontend.address,
+      port: frontend.port,
+      protocol: PROTOCOL_NUMBERS[frontend.protocol],
+    };
+    this.maps.services.delete(encodeLbKey({ ...fe, slot: 0, revision: 0 }));
+    this.deleteMany(
+      this.maps.services,
+      Array.from({ length: h.count }, (_, n) => encodeLbKey({ ...fe, slot: n + 1, revision: h.revision })),
+    );
+    this.deleteMany(
+      this.maps.backends,
+      [...h.backends.values()].map((b) => encodeBackendId(b.id)),
+    );
+    this.maps.reverseNat.delete(encodeRevNatIndex(h.id));
+    this.held.delete(key);
+    this.usedIds.delete(h.id);
+    return true;
+  }
+
+  /** Every service as the maps hold it (headers and backends read back from the kernel). */
+  list(): ServiceStatus[] {
+    const backendsByService = new Map<number, Array<[number, LbBackendValue]>>();
+    for (const [k, v] of this.snapshot(this.maps.backends)) {
+      const b = decodeLbBackend(v);
+      const list = backendsByService.get(b.revNatIndex) ?? [];
+      list.push([k.readUInt32LE(0), b]);
+      backendsByService.set(b.revNatIndex, list);
+    }
+    const out: ServiceStatus[] = [];
+    for (const [k, v] of this.snapshot(this.maps.services)) {
+      const key = decodeLbKey(k);
+      if (key.slot !== 0 || key.revision !== 0) continue;
+      const header = decodeLbHeader(v);
+      out.push(statusFrom(key, header, backendsByService.get(header.revNatIndex) ?? []));
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /** One service as the maps hold it. */
+  get(frontend: Pick<ServiceFrontend, 'address' | 'port' | 'protocol'>): ServiceStatus | undefined {
+    return this.byAddress(frontend.address, frontend.port, PROTOCOL_NUMBERS[frontend.protocol]);
+  }
+
+  /** The service whose frontend is ip:port/protocol (protocol by number), read from the maps. */
+  byAddress(ip: string, port: number, protocol: number): ServiceStatus | undefined {
+    if (protocol !== 6 && protocol !== 17) return undefined;
+    const key = { address: ip, port, protocol, slot: 0, revision: 0 };
+    const v = this.maps.services.lookup(encodeLbKey(key));
+    if (!v) return undefined;
+    const header = decodeLbHeader(v);
+    const h = this.held.get(frontendKey({ address: ip, port, protocol: protocolName(protocol) }));
+    const backends: Array<[number, LbBackendValue]> = [];
+    for (const b of h?.backends.values() ?? []) {
+      const bv = this.maps.backends.lookup(encodeBackendId(b.id));
+      if (bv) backends.push([b.id, decodeLbBackend(bv)]);
+    }
+    return statusFrom(key, header, backends);
+  }
+
+  /** The service with this rev-NAT index (as flow events of packet-level LB carry it). */
+  byId(id: number): ServiceStatus | undefined {
+    const v = this.maps.reverseNat.lookup(encodeRevNatIndex(id));
+    if (!v) return undefined;
+    const r = decodeLbReverseNat(v);
+    return this.byAddress(r.address, r.port, r.protocol);
+  }
+
+  /** Rebuilds the index from the maps and removes what no live header refers to. */
+  private adopt(): void {
+    const headers = new Map<number, { key: ReturnType<typeof decodeLbKey>; header: LbHeader }>();
+    const staleSlots: Buffer[] = [];
+    const slots: Array<[ReturnType<typeof decodeLbKey>, Buffer]> = [];
+    for (const [k, v] of this.snapshot(this.maps.services)) {
+      const key = decodeLbKey(k);
+      if (key.slot === 0 && key.revision === 0)
+        headers.set(decodeLbHeader(v).revNatIndex, { key, header: decodeLbHeader(v) });
+      else slots.push([key, Buffer.from(k)]);
+    }
+    const liveRevision = new Map<string, number>();
+    for (const { key, header } of headers.values()) {
+      liveRevision.set(`${key.address}:${key.port}/${key.protocol}`, header.revision);
+      const frontend: ServiceFrontend = {
+        address: key.address,
+        port: key.port,
+        protocol: protocolName(key.protocol),
+        kind: header.flags & LB_F_NODEPORT ? 'NodePort' : 'ClusterIP',
+      };
+      this.held.set(frontendKey(frontend), {
+        id: header.revNatIndex,
+        revision: header.revision,
+        count: header.count,
+        frontend,
+        backends: new Map(),
+      });
+      this.usedIds.add(header.revNatIndex);
+    }
+    for (const [key, raw] of slots) {
+      if (liveRevision.get(`${key.address}:${key.port}/${key.protocol}`) !== key.revision)
+        staleSlots.push(raw);
+    }
+    this.deleteMany(this.maps.services, staleSlots);
+    const byId = new Map([...this.held.values()].map((h) => [h.id, h]));
+    const orphans: Buffer[] = [];
+    for (const [k, v] of this.snapshot(this.maps.backends)) {
+      const id = k.readUInt32LE(0);
+      const b = decodeLbBackend(v);
+      this.nextBackendId = Math.max(this.nextBackendId, id + 1);
+      const h = byId.get(b.revNatIndex);
+      if (!h) orphans.push(Buffer.from(k));
+      else
+        h.backends.set(backendKey(b), {
+          id,
+          weight: b.weight,
+          state: b.flags & LB_BE_F_TERMINATING ? 'terminating' : 'active',
+        });
+    }
+    this.deleteMany(this.maps.backends, orphans);
+    const staleRevNat: Buffer[] = [];
+    for (const [k] of this.snapshot(this.maps.reverseNat)) {
+      if (!byId.has(k.readUInt16LE(0))) staleRevNat.push(Buffer.from(k));
+    }
+    this.deleteMany(this.maps.reverseNat, staleRevNat);
+  }
+
+  private allocateId(): number {
+    for (let n = 0; n < MAX_REV_NAT; n++) {
+      const id = ((this.nextId - 1 + n) % MAX_REV_NAT) + 1;
+      if (!this.usedIds.has(id)) {
+        this.usedIds.add(id);
+        this.nextId = (id % MAX_REV_NAT) + 1;
+        return id;
+      }
+    }
+    throw new ServiceError(`all ${MAX_REV_NAT} service ids are in use`);
+  }
+
+  private status(h: Held, header: LbHeader): ServiceStatus {
+    const backends: Array<[number, LbBackendValue]> = [...h.backends].map(([k, b]) => {
+      const [address, port] = k.split(':') as [string, string];
+      return [
+        b.id,
+        {
+          address,
+          port: Number(port),
+          protocol: PROTOCOL_NUMBERS[h.frontend.protocol],
+          flags: b.state === 'terminating' ? LB_BE_F_TERMINATING : 0,
+          revNatIndex: h.id,
+          weight: b.weight,
+        },
+      ];
+    });
+    return statusFrom(
+      { address: h.frontend.address, port: h.frontend.port, protocol: PROTOCOL_NUMBERS[h.frontend.protocol] },
+      header,
+      backends,
+    );
+  }
+
+  private writeBackends(list: Array<[number, LbBackendValue]>): void {
+    this.updateMany(
+      this.maps.backends,
+      list.map(([id]) => encodeBackendId(id)),
+      list.map(([, v]) => encodeLbBackend(v)),
+    );
+  }
+
+  private updateMany(map: LbRawMap, keys: Buffer[], values: Buffer[]): void {
+    if (keys.length === 0) return;
+    if (map.updateBatch && keys.length > 1) map.updateBatch(keys, values);
+    else for (const [i, k] of keys.entries()) map.update(k, values[i] as Buffer);
+  }
+
+  private deleteMany(map: LbRawMap, keys: Buffer[]): void {
+    if (keys.length === 0) return;
+    if (map.deleteBatch && keys.length > 1) map.deleteBatch(keys);
+    else for (const k of keys) map.delete(k);
+  }
+
+  private snapshot(map: LbRawMap): Array<[Buffer, Buffer]> {
+    if (map.entries) return map.entries();
+    const out: Array<[Buffer, Buffer]> = [];
+    for (const k of [...map.keys()].map((x) => Buffer.from(x))) {
+      const v = map.lookup(k);
+      if (v) out.push([k, v]);
+    }
+    return out;
+  }
+}
+
+function statusFrom(
+  key: { address: string; port: number; protocol: number },
+  header: LbHeader,
+  backends: Array<[number, LbBackendValue]>,
+): ServiceStatus {
+  return {
+    id: header.revNatIndex,
+    revision: header.revision,
+    frontend: {
+      address: key.address,
+      port: key.port,
+      protocol: protocolName(key.protocol),
+      kind: header.flags & LB_F_NODEPORT ? 'NodePort' : 'ClusterIP',
+    },
+    options: {
+      algorithm: header.algorithm === LB_ALG_MAGLEV ? 'maglev' : 'random',
+      ...(header.flags & LB_F_AFFINITY ? { affinityTimeoutSec: header.affinityTimeoutSec } : {}),
+    },
+    backends: backends
+      .map(([id, b]) => ({
+        id,
+        address: b.address,
+        port: b.port,
+        weight: b.weight,
+        state: (b.flags & LB_BE_F_TERMINATING ? 'terminating' : 'active') as ServiceBackend['state'],
+      }))
+      .sort((a, b) => a.id - b.id),
+    slots: header.count,
+  };
+}
