@@ -4,6 +4,7 @@ export * from './flow';
 export { type FlowBatch, FlowListInput, FlowSubscribeInput } from './flowsRouter';
 export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from './router';
 export * from './schemas';
+export * from './serviceStatus';
 export type * from './service';
 export { testFlow } from './testFlows';
 export type { ApiContext } from './trpc';

@@ -34,6 +34,12 @@ export const appRouter = router({
     list: readProcedure.query(({ ctx }) => ctx.agent.identities()),
   }),
 
+  services: router({
+    list: readProcedure
+      .input(NamespaceInput)
+      .query(({ ctx, input }) => ctx.agent.services?.(input.namespace) ?? []),
+  }),
+
   policies: router({
     list: readProcedure.input(NamespaceInput).query(({ ctx, input }) => ctx.agent.policies(input.namespace)),
     get: readProcedure

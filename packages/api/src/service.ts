@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Flow } from './flow';
+import type { ServiceFrontendStatus } from './serviceStatus';
 import type {
   ApplyResult,
   Endpoint,
@@ -54,6 +55,8 @@ export interface AgentService {
   endpoints(namespace?: string): Endpoint[];
   identities(): Identity[];
   policies(namespace?: string): PolicySummary[];
+  /** service frontends and backends as the datapath holds them (optional: older agents lack it) */
+  services?(namespace?: string): ServiceFrontendStatus[];
   getObject(ref: ObjectRef): KubeObject | undefined;
   listObjects(kind: ObjectKind, namespace?: string): KubeObject[];
   validate(sources: SourceText[]): ValidateResult;

@@ -127,6 +127,30 @@ spec:
     });
   });
 
+  it('keeps the ClientIP affinity timeout and bounds it like the API server', () => {
+    const ok = parse(`apiVersion: v1
+kind: Service
+metadata: {name: sticky}
+spec:
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 30}}
+  ports: [{port: 80}]
+`);
+    expect(ok.errors).toEqual([]);
+    expect(ok.objects[0]?.object).toMatchObject({
+      spec: { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 30 } } },
+    });
+    expect(
+      errors(`apiVersion: v1
+kind: Service
+metadata: {name: sticky}
+spec:
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}}
+  ports: [{port: 80}]
+`).join('\n'),
+    ).toMatch(/timeoutSeconds must be between 1 and 86400/);
+  });
+
   it('rejects what the API server rejects', () => {
     expect(
       errors(`apiVersion: v1

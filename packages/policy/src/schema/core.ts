@@ -119,6 +119,20 @@ function serviceSpecSchema() {
     ports: z.array(servicePortSchema()).min(1, { error: 'a service needs at least one port' }),
     type: z.enum(['ClusterIP', 'NodePort']).default('ClusterIP'),
     sessionAffinity: z.enum(['None', 'ClientIP']).default('None'),
+    sessionAffinityConfig: z
+      .strictObject({
+        clientIP: z
+          .strictObject({
+            // Kubernetes: 0 < timeoutSeconds <= 86400 (default 10800)
+            timeoutSeconds: z
+              .int()
+              .min(1, { error: 'timeoutSeconds must be between 1 and 86400' })
+              .max(86_400, { error: 'timeoutSeconds must be between 1 and 86400' })
+              .optional(),
+          })
+          .optional(),
+      })
+      .optional(),
     clusterIP: clusterIpSchema().optional(),
   });
   return crossCheck(shape, (raw, report) => {

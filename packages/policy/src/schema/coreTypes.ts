@@ -58,6 +58,8 @@ export interface ServiceSpec {
   ports: ServicePort[];
   type: ServiceType;
   sessionAffinity: 'None' | 'ClientIP';
+  /** ClientIP affinity: how long a client stays on its backend (default 10800 s) */
+  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
   /** An IP, "None" (headless), or absent (allocated by the agent). */
   clusterIP?: string;
 }
