@@ -1,6 +1,7 @@
 import type { DesiredState, PolicyEntry, RuleRef } from '@membrane/policy';
 import { describe, expect, it } from 'vitest';
 import { L7PolicyIndex, requestAllowed } from './l7Policy';
+import { ipsOf } from './testHttp';
 
 const ref = (name: string): RuleRef => ({
   kind: 'CiliumNetworkPolicy',
@@ -31,7 +32,7 @@ function index(entries: PolicyEntry[], prefixes: DesiredState['prefixes'] = []) 
     ],
     prefixes,
   };
-  return new L7PolicyIndex(state, [{ ip: '10.200.0.5', endpointId: 5 }]);
+  return new L7PolicyIndex(state, ipsOf([{ ip: '10.200.0.5', endpointId: 5 }]));
 }
 
 describe('L7PolicyIndex', () => {
@@ -105,10 +106,13 @@ describe('L7PolicyIndex', () => {
       ],
       prefixes: [],
     };
-    const idx = new L7PolicyIndex(state, [
-      { ip: '10.200.0.5', endpointId: 5 },
-      { ip: '10.200.0.6', endpointId: 6 },
-    ]);
+    const idx = new L7PolicyIndex(
+      state,
+      ipsOf([
+        { ip: '10.200.0.5', endpointId: 5 },
+        { ip: '10.200.0.6', endpointId: 6 },
+      ]),
+    );
     const r = idx.lookup('egress', '10.200.0.5', '10.200.0.6', 80);
     const ok = (method: string) => requestAllowed(r, { method, path: '/' });
     expect([ok('GET'), ok('POST'), ok('PUT')]).toEqual([false, true, false]);

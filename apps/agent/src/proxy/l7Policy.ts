@@ -47,14 +47,14 @@ export class L7PolicyIndex {
   private readonly ipcache: LpmTable<number>;
   private readonly prefixes: LpmTable<number>;
   private readonly endpoints = new Map<number, EndpointPolicy>();
-  private readonly endpointByIp = new Map<string, number>();
-
-  /** `endpointIps`: local endpoints' addresses (the ipcache alone does not say which are local) */
-  constructor(state: DesiredState, endpointIps: Iterable<{ ip: string; endpointId: number }>) {
+  /** `endpointOf`: the local endpoint with an address (the ipcache alone does not say which are local) */
+  constructor(
+    state: DesiredState,
+    private readonly endpointOf: (ip: string) => number | undefined,
+  ) {
     this.ipcache = new LpmTable(state.ipcache.map((e) => ({ cidr: e.cidr, value: e.identity })));
     this.prefixes = new LpmTable(state.prefixes.map((e) => ({ cidr: e.cidr, value: e.identity })));
     for (const ep of state.endpoints) this.endpoints.set(ep.endpointId, ep);
-    for (const e of endpointIps) this.endpointByIp.set(e.ip, e.endpointId);
   }
 
   identityOf(ip: string): number {
@@ -65,7 +65,7 @@ export class L7PolicyIndex {
   lookup(direction: Direction, srcIp: string, dstIp: string, dstPort: number): L7Rules | undefined {
     const local = direction === 'ingress' ? dstIp : srcIp;
     const remote = direction === 'ingress' ? srcIp : dstIp;
-    const endpointId = this.endpointByIp.get(local);
+    const endpointId = this.endpointOf(local);
     if (endpointId === undefined) return undefined;
     const remoteIdentity = this.identityOf(remote);
     const own = this.side(endpointId, direction, remote, dstPort);
@@ -77,7 +77,7 @@ export class L7PolicyIndex {
     };
     // The datapath does not redirect the proxy's own upstream connection again, so an egress
     // connection to a local endpoint with HTTP rules of its own must pass those here as well.
-    const dstEndpoint = direction === 'egress' ? this.endpointByIp.get(dstIp) : undefined;
+    const dstEndpoint = direction === 'egress' ? this.endpointOf(dstIp) : undefined;
     if (dstEndpoint !== undefined) {
       const theirs = this.side(dstEndpoint, 'ingress', srcIp, dstPort);
       if (theirs.redirect) {

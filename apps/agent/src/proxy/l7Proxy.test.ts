@@ -6,7 +6,7 @@ import type { L7Record } from '../flows/l7Record';
 import { createLogger } from '../log';
 import { L7PolicyIndex } from './l7Policy';
 import { L7Proxy } from './l7Proxy';
-import { RawClient, startUpstream } from './testHttp';
+import { ipsOf, RawClient, startUpstream } from './testHttp';
 
 // The proxy over plain loopback: the "original destination" is injected (a pod address), the
 // upstream is a real HTTP server on 127.0.0.1.
@@ -60,7 +60,7 @@ const STARWARS: HttpRule[] = [
 let upstream: { server: Server; port: number; bodies: number[] };
 let proxy: L7Proxy;
 let proxyPort = 0;
-let policy = new L7PolicyIndex(state(STARWARS), [{ ip: SERVER_IP, endpointId: 7 }]);
+let policy = new L7PolicyIndex(state(STARWARS), ipsOf([{ ip: SERVER_IP, endpointId: 7 }]));
 const flows: L7Record[] = [];
 const clients: RawClient[] = [];
 
@@ -86,7 +86,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
-  policy = new L7PolicyIndex(state(STARWARS), [{ ip: SERVER_IP, endpointId: 7 }]);
+  policy = new L7PolicyIndex(state(STARWARS), ipsOf([{ ip: SERVER_IP, endpointId: 7 }]));
 });
 
 afterAll(async () => {
@@ -219,11 +219,11 @@ describe('L7Proxy', () => {
   });
 
   it('fails closed: no rules for the connection denies everything; an empty rule list allows all', async () => {
-    policy = new L7PolicyIndex(state(STARWARS), []);
+    policy = new L7PolicyIndex(state(STARWARS), ipsOf([]));
     const c = client();
     c.send(`POST /v1/request-landing HTTP/1.1\r\n${H}\r\n`);
     expect((await c.read(1))[0]?.head.status).toBe(403);
-    policy = new L7PolicyIndex(state([{}]), [{ ip: SERVER_IP, endpointId: 7 }]);
+    policy = new L7PolicyIndex(state([{}]), ipsOf([{ ip: SERVER_IP, endpointId: 7 }]));
     const d = client();
     d.send(`DELETE /anything HTTP/1.1\r\n${H}\r\n`);
     expect((await d.read(1))[0]?.head.status).toBe(200);

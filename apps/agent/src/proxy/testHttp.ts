@@ -151,3 +151,9 @@ function dechunk(raw: string): string {
     i = eol + 2 + size + 2;
   }
 }
+
+/** an endpoint lookup from a list of local addresses */
+export function ipsOf(list: { ip: string; endpointId: number }[]): (ip: string) => number | undefined {
+  const m = new Map(list.map((e) => [e.ip, e.endpointId]));
+  return (ip) => m.get(ip);
+}
