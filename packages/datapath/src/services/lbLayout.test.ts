@@ -77,7 +77,14 @@ describe('service map codecs', () => {
     const kb = encodeLbKey(key);
     expect([...kb.subarray(0, 6)]).toEqual([10, 96, 0, 10, 0, 53]);
     expect(decodeLbKey(kb)).toEqual(key);
-    const header = { count: 1021, revNatIndex: 9, revision: 65535, flags: 3, algorithm: 1, affinityTimeoutSec: 10800 };
+    const header = {
+      count: 1021,
+      revNatIndex: 9,
+      revision: 65535,
+      flags: 3,
+      algorithm: 1,
+      affinityTimeoutSec: 10800,
+    };
     expect(decodeLbHeader(encodeLbHeader(header))).toEqual(header);
     const be = { address: '10.200.1.2', port: 8080, protocol: 6, flags: 1, revNatIndex: 9, weight: 90 };
     expect(decodeLbBackend(encodeLbBackend(be))).toEqual(be);

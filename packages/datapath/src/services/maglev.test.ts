@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAGLEV_SIZES, maglevSize, maglevTable } from './maglev';
 
-const backends = (n: number, weight = 1) => Array.from({ length: n }, (_, i) => ({ key: `10.1.0.${i + 1}:80`, weight }));
+const backends = (n: number, weight = 1) =>
+  Array.from({ length: n }, (_, i) => ({ key: `10.1.0.${i + 1}:80`, weight }));
 
 function shares(table: number[], n: number): number[] {
   const c = new Array<number>(n).fill(0);
