@@ -26,6 +26,8 @@ import { FlowPipeline } from '../flows/flowPipeline';
 import type { Logger } from '../log';
 import { POLICY_KIND_SET, parseSources } from '../objects/parse';
 import { PolicyReconciler } from '../policy/reconciler';
+import { AgentL7 } from '../proxy/agentL7';
+import type { ProxyPorts } from '../proxy/proxyPorts';
 import { ObjectStore, refKey, refOf } from '../state/objectStore';
 import type { StatePaths } from '../state/stateDir';
 import { readPodLog, WorkloadManager } from '../workloads/workloads';
@@ -47,6 +49,8 @@ export interface AgentOptions {
   kubernetes?: boolean;
   /** Cilium's policy enforcement mode for every endpoint (default: 'default') */
   enforcementMode?: EnforcementMode;
+  /** L7 proxy listener ports to ask for on first start (default: any free port); false: no proxy */
+  l7Proxy?: ProxyPorts | false;
 }
 
 export class Agent implements AgentService {
@@ -54,6 +58,8 @@ export class Agent implements AgentService {
   readonly endpointsMgr: EndpointManager;
   readonly reconciler: PolicyReconciler;
   readonly pipeline: FlowPipeline;
+  /** the HTTP proxy redirect entries point at (null without a kernel datapath) */
+  readonly l7: AgentL7 | null;
   readonly flows;
   readonly node: string;
   private readonly mutex = new Mutex();
@@ -68,9 +74,21 @@ export class Agent implements AgentService {
     mkdirSync(paths.pods, { recursive: true });
     this.node = opts.node ?? hostname();
     this.store = new ObjectStore(paths.objects);
+    const proxyKernel = opts.l7Proxy === false ? undefined : opts.datapath?.proxy;
+    this.l7 = proxyKernel
+      ? new AgentL7({
+          stateFile: join(paths.root, 'proxy.json'),
+          kernel: proxyKernel,
+          ports: opts.l7Proxy || {},
+          state: () => this.reconciler.state,
+          endpointOf: (ip) => this.endpointsMgr.byAddress(ip)?.endpointId,
+          onFlows: (records) => this.pipeline.ingestL7(records),
+          log: log.child({ component: 'proxy' }),
+        })
+      : null;
     this.reconciler = new PolicyReconciler(
       { identities: paths.identities, enforced: join(paths.root, 'enforced.json') },
-      opts.datapath,
+      this.l7 ? this.l7.wrap(opts.datapath) : opts.datapath,
       log.child({ component: 'policy' }),
       opts.enforcementMode ? { enforcementMode: opts.enforcementMode } : {},
     );
@@ -94,6 +112,8 @@ export class Agent implements AgentService {
 
   /** Re-adopts what survived a restart, realises the stored objects, enforces, starts flows. */
   async start(): Promise<void> {
+    // listeners first: the first policy write needs their ports
+    await this.l7?.open();
     await this.mutex.run(async () => {
       const stale = Object.keys(this.endpointsMgr.ipam.all()).filter(
         (key) => !this.store.get({ kind: 'Pod', namespace: key.split('/')[0], name: key.split('/')[1]! }),
@@ -104,6 +124,7 @@ export class Agent implements AgentService {
         await this.realisePods(this.store.list('Pod'));
       }
       await this.enforce(false);
+      await this.l7?.resync(this.opts.datapath, this.reconciler.state);
     });
     this.opts.datapath?.startFlows((raws, lost) => this.pipeline.ingest(raws, lost));
     this.ready = true;
@@ -116,6 +137,7 @@ export class Agent implements AgentService {
   async stop(): Promise<void> {
     this.ready = false;
     this.probers.close();
+    await this.l7?.stop();
     this.pipeline.stop();
     await this.opts.datapath?.close();
   }

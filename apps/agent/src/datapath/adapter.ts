@@ -2,6 +2,7 @@ import { Datapath, dropReasonName, type FlowRecord, monotonicToWallOffsetNs } fr
 import type { StateDiff } from '@membrane/policy';
 import type { RawFlow } from '../flows/rawFlow';
 import type { Logger } from '../log';
+import { kernelProxy } from '../proxy/proxyKernel';
 import type { DatapathPort, EndpointAttach } from './port';
 
 // DatapathPort over @membrane/datapath: opening re-adopts pinned maps (so a restarted agent keeps
@@ -68,6 +69,7 @@ export async function openDatapath(opts: { pinRoot: string; log: Logger }): Prom
 
   return {
     pinRoot: opts.pinRoot,
+    proxy: kernelProxy(dp, opts.pinRoot),
     async attachEndpoint(ep: EndpointAttach) {
       const out = dp.attachEndpoint({
         endpointId: ep.endpointId,
