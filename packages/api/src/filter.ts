@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Flow, type FlowEndpoint, Verdict } from './flow';
+import { httpMatches } from './httpFilter';
 
 // The filters of `membrane observe` (hubble observe's names). Values of one filter are ORed;
 // different filters are ANDed, as in Hubble.
@@ -24,6 +25,9 @@ export const FlowFilter = z.object({
   verdict: list(Verdict),
   type: list(z.string()), // L3_L4, L7, SOCK, drop, trace
   identity: list(z.number().int()),
+  httpMethod: list(z.string()), // L7: exact method, case-insensitive
+  httpPath: list(z.string()), // L7: regex searched in the URL path
+  httpStatus: list(z.string()), // L7 responses: "404" or a prefix "5+"
 });
 export type FlowFilter = z.infer<typeof FlowFilter>;
 
@@ -114,7 +118,8 @@ export function matchFlow(filter: FlowFilter, flow: Flow): boolean {
     any(filter.protocol, (p) => proto === p.toLowerCase()) &&
     any(filter.verdict, (v) => flow.verdict === v) &&
     any(filter.type, (t) => typeMatches(flow, t)) &&
-    any(filter.identity, (id) => s.identity === id || d.identity === id)
+    any(filter.identity, (id) => s.identity === id || d.identity === id) &&
+    httpMatches(filter, flow)
   );
 }
 

@@ -1,6 +1,7 @@
 export * from './boundedQueue';
 export * from './filter';
 export * from './flow';
+export * from './httpFilter';
 export { type FlowBatch, FlowListInput, FlowSubscribeInput } from './flowsRouter';
 export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from './router';
 export * from './schemas';
