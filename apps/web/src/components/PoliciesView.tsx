@@ -10,6 +10,7 @@ import { draftFromFlows, workloadLabels } from '../domain/draftFromFlows';
 import { diffStats, lineDiff } from '../domain/lineDiff';
 import { checkPolicyText, offsetOf, type Problem } from '../domain/policyCheck';
 import { PRESETS } from '../domain/presets';
+import { PolicyBuilder } from './builder/PolicyBuilder';
 import { DraftPreview } from './DraftPreview';
 import { YamlEditor, type YamlEditorHandle } from './YamlEditor';
 
@@ -19,6 +20,13 @@ interface Ref {
   namespace?: string;
   name: string;
 }
+
+type EditorMode = 'both' | 'builder' | 'yaml';
+const MODES: { id: EditorMode; label: string }[] = [
+  { id: 'builder', label: 'Visual' },
+  { id: 'both', label: 'Both' },
+  { id: 'yaml', label: 'YAML' },
+];
 
 const SERVER_FIELDS = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields'];
 
@@ -81,6 +89,7 @@ export function PoliciesView() {
   const [agentProblems, setAgentProblems] = useState<Problem[]>([]);
   const [outcome, setOutcome] = useState<string | null>(null);
   const editor = useRef<YamlEditorHandle>(null);
+  const [mode, setMode] = useState<EditorMode>('both');
 
   const draftParam = params.get('draftFor');
   const store = useLiveFlowStore();
@@ -153,6 +162,18 @@ export function PoliciesView() {
   );
 
   const check = useCallback((t: string) => checkPolicyText(t).problems, []);
+  const edit = useCallback((t: string) => {
+    setText(t);
+    setAgentProblems([]);
+  }, []);
+  // A problem picked in the builder is shown at its line: bring the YAML into view first.
+  const revealInYaml = useCallback(
+    (p: Problem) => {
+      if (mode === 'builder') setMode('both');
+      requestAnimationFrame(() => editor.current?.reveal(p.from, p.to));
+    },
+    [mode],
+  );
   const diff = useMemo(() => lineDiff(liveYaml, current), [liveYaml, current]);
   const stats = diffStats(diff);
 
@@ -219,6 +240,20 @@ export function PoliciesView() {
               ? `${editRef.kind} ${editRef.namespace ? `${editRef.namespace}/` : ''}${editRef.name}`
               : 'New policy'}
           </strong>
+          <fieldset className="segmented" aria-label="Editor view">
+            {MODES.map((m) => (
+              <button
+                key={m.id}
+                type="button"
+                className={mode === m.id ? 'on' : undefined}
+                aria-pressed={mode === m.id}
+                data-testid={`mode-${m.id}`}
+                onClick={() => setMode(m.id)}
+              >
+                {m.label}
+              </button>
+            ))}
+          </fieldset>
           <span
             className={errors.length > 0 ? 'verdict dropped' : 'verdict forwarded'}
             data-testid="validity"
@@ -253,15 +288,12 @@ export function PoliciesView() {
             Review & apply…
           </button>
         </div>
-        <YamlEditor
-          ref={editor}
-          value={current}
-          onChange={(t) => {
-            setText(t);
-            setAgentProblems([]);
-          }}
-          check={check}
-        />
+        <div className={`editor-split${mode === 'both' ? '' : ` only-${mode}`}`}>
+          {mode !== 'yaml' && (
+            <PolicyBuilder text={current} onChange={edit} problems={problems} reveal={revealInYaml} />
+          )}
+          <YamlEditor ref={editor} value={current} onChange={edit} check={check} />
+        </div>
         <div className="problems">
           {readOnly && who.data && (
             <p className="muted small">Read-only token: you can edit and validate drafts, not apply them.</p>

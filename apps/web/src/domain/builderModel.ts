@@ -181,32 +181,38 @@ function ciliumRule(rule: unknown, direction: Direction, index: number, path: Pa
   const r = isObj(rule) ? rule : {};
   const pre = direction.startsWith('ingress') ? 'from' : 'to';
   const deny = direction.endsWith('Deny');
-  const peers: PeerView[] = [];
   const clusterwide = kind === 'CiliumClusterwideNetworkPolicy';
-  arr(r[`${pre}Endpoints`]).forEach((s, i) =>
-    peers.push(ciliumEndpointPeer(s, [...path, `${pre}Endpoints`, i], clusterwide)),
-  );
-  arr(r[`${pre}Entities`]).forEach((e, i) =>
-    peers.push({
-      path: [...path, `${pre}Entities`, i],
-      group: OUTSIDE_ENTITIES.has(str(e)) ? 'outside' : 'cluster',
-      type: 'entity',
-      text: `entity ${str(e)}`,
+  const peers: PeerView[] = [
+    ...arr(r[`${pre}Endpoints`]).map((s, i) =>
+      ciliumEndpointPeer(s, [...path, `${pre}Endpoints`, i], clusterwide),
+    ),
+    ...arr(r[`${pre}Entities`]).map(
+      (e, i): PeerView => ({
+        path: [...path, `${pre}Entities`, i],
+        group: OUTSIDE_ENTITIES.has(str(e)) ? 'outside' : 'cluster',
+        type: 'entity',
+        text: `entity ${str(e)}`,
+      }),
+    ),
+    ...arr(r[`${pre}CIDR`]).map(
+      (c, i): PeerView => ({
+        path: [...path, `${pre}CIDR`, i],
+        group: 'outside',
+        type: 'cidr',
+        text: str(c),
+      }),
+    ),
+    ...arr(r[`${pre}CIDRSet`]).map((c, i): PeerView => {
+      const x = isObj(c) ? c : {};
+      const except = arr(x.except).map(str);
+      return {
+        path: [...path, `${pre}CIDRSet`, i],
+        group: 'outside',
+        type: 'cidr',
+        text: `${str(x.cidr)}${except.length > 0 ? ` except ${except.join(', ')}` : ''}`,
+      };
     }),
-  );
-  arr(r[`${pre}CIDR`]).forEach((c, i) =>
-    peers.push({ path: [...path, `${pre}CIDR`, i], group: 'outside', type: 'cidr', text: str(c) }),
-  );
-  arr(r[`${pre}CIDRSet`]).forEach((c, i) => {
-    const x = isObj(c) ? c : {};
-    const except = arr(x.except).map(str);
-    peers.push({
-      path: [...path, `${pre}CIDRSet`, i],
-      group: 'outside',
-      type: 'cidr',
-      text: `${str(x.cidr)}${except.length > 0 ? ` except ${except.join(', ')}` : ''}`,
-    });
-  });
+  ];
   const modelled = new Set([`${pre}Endpoints`, `${pre}Entities`, `${pre}CIDR`, `${pre}CIDRSet`, 'toPorts']);
   const yamlOnly = Object.keys(r)
     .filter((k) => !modelled.has(k))

@@ -11,6 +11,8 @@ export interface Problem {
   path: string;
   message: string;
   severity: 'error' | 'warning';
+  /** index of the YAML document it concerns (-1: the whole text; absent: unknown, e.g. from an agent) */
+  document?: number;
 }
 
 const POLICY_KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
@@ -18,7 +20,16 @@ const POLICY_KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClu
 function toProblem(e: PolicyError, textLength: number): Problem {
   const from = Math.min(e.from, textLength);
   const to = Math.min(Math.max(e.to, from + 1), Math.max(textLength, from));
-  return { from, to, line: e.line, column: e.column, path: e.path, message: e.message, severity: e.severity };
+  return {
+    from,
+    to,
+    line: e.line,
+    column: e.column,
+    path: e.path,
+    message: e.message,
+    severity: e.severity,
+    document: e.document,
+  };
 }
 
 export interface PolicyCheck {
@@ -43,6 +54,7 @@ export function checkPolicyText(text: string, filename = 'policy.yaml'): PolicyC
         line: o.source.line,
         column: o.source.column,
         path: 'kind',
+        document: o.source.document,
         message: `${o.kind} is not a policy: the policy editor applies NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy`,
         severity: 'error',
       });

@@ -90,4 +90,43 @@ spec:
                 path: "/v1/request-landing"
 `,
   },
+  {
+    id: 'empty-np',
+    title: 'Empty NetworkPolicy',
+    explain:
+      'Selects every pod of the namespace and, like any NetworkPolicy, isolates their ingress: add what may get in.',
+    yaml: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: new-policy
+  namespace: default
+spec:
+  podSelector: {}
+`,
+  },
+  {
+    id: 'empty-cnp',
+    title: 'Empty CiliumNetworkPolicy',
+    explain: 'Selects every pod of the namespace and has no rules yet: build it up in the visual builder.',
+    yaml: `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: new-policy
+  namespace: default
+spec:
+  endpointSelector: {}
+`,
+  },
+  {
+    id: 'empty-ccnp',
+    title: 'Empty CiliumClusterwideNetworkPolicy',
+    explain: 'Selects every pod of the cluster and has no rules yet: build it up in the visual builder.',
+    yaml: `apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata:
+  name: new-clusterwide-policy
+spec:
+  endpointSelector: {}
+`,
+  },
 ];
