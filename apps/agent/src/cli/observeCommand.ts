@@ -1,4 +1,4 @@
-import type { Flow, FlowFilter } from '@membrane/api';
+import { type Flow, type FlowFilter, isValidHttpPath, statusPrefix } from '@membrane/api';
 import { type Command, Option } from 'commander';
 import { clientFor, fail } from './context';
 import { compactFlow, jsonFlow } from './flowFormat';
@@ -26,6 +26,9 @@ interface ObserveOpts {
   protocol?: string[];
   verdict?: string[];
   type?: string[];
+  httpMethod?: string[];
+  httpPath?: string[];
+  httpStatus?: string[];
   output: 'compact' | 'json' | 'jsonpb' | 'dict';
 }
 
@@ -63,6 +66,11 @@ export function filterFrom(o: ObserveOpts): FlowFilter {
       return up as NonNullable<FlowFilter['verdict']>[number];
     });
   }
+  if (o.httpMethod?.length) f.httpMethod = o.httpMethod.map((m) => m.toUpperCase());
+  for (const p of o.httpPath ?? []) if (!isValidHttpPath(p)) fail(`invalid --http-path regex "${p}"`);
+  if (o.httpPath?.length) f.httpPath = o.httpPath;
+  for (const s of o.httpStatus ?? []) if (statusPrefix(s) === null) fail(`invalid --http-status "${s}"`);
+  if (o.httpStatus?.length) f.httpStatus = o.httpStatus;
   return f;
 }
 
@@ -91,6 +99,9 @@ export function registerObserveCommand(program: Command): void {
   multi('--protocol <proto>', 'tcp, udp, sctp, icmp');
   multi('--verdict <verdict>', 'FORWARDED, DROPPED, …');
   multi('--type <type>', 'drop, trace, l7, L3_L4');
+  multi('--http-method <method>', 'L7: HTTP method (GET, POST, …)');
+  multi('--http-path <regex>', 'L7: regular expression on the URL path');
+  multi('--http-status <code>', 'L7 responses: status code or prefix (404, 5+)');
   cmd.addOption(
     new Option('-o, --output <format>', 'compact|json')
       .choices(['compact', 'json', 'jsonpb', 'dict'])
