@@ -5,7 +5,7 @@ export * from './httpFilter';
 export { type FlowBatch, FlowListInput, FlowSubscribeInput } from './flowsRouter';
 export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from './router';
 export * from './schemas';
-export * from './serviceStatus';
 export type * from './service';
+export * from './serviceStatus';
 export { testFlow } from './testFlows';
 export type { ApiContext } from './trpc';

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { Flow } from './flow';
-import type { ServiceFrontendStatus } from './serviceStatus';
 import type {
   ApplyResult,
   Endpoint,
@@ -18,6 +17,7 @@ import type {
   Status,
   ValidateResult,
 } from './schemas';
+import type { ServiceFrontendStatus } from './serviceStatus';
 
 // What the router needs from whoever serves it. The agent implements this; the router only
 // checks inputs, enforces roles and shapes subscriptions. Nothing here does I/O by itself.

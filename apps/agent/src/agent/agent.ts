@@ -12,6 +12,7 @@ import type {
   ObjectRef,
   PolicySummary,
   ProbeResult,
+  ServiceFrontendStatus,
   ServiceMap,
   SourceText,
   Status,
@@ -28,6 +29,8 @@ import { POLICY_KIND_SET, parseSources } from '../objects/parse';
 import { PolicyReconciler } from '../policy/reconciler';
 import { AgentL7 } from '../proxy/agentL7';
 import type { ProxyPorts } from '../proxy/proxyPorts';
+import { AgentServices } from '../services/agentServices';
+import { DEFAULT_SERVICE_CIDR, defaultNodeAddresses, type ServiceFlags } from '../services/serviceFlags';
 import { ObjectStore, refKey, refOf } from '../state/objectStore';
 import type { StatePaths } from '../state/stateDir';
 import { readPodLog, WorkloadManager } from '../workloads/workloads';
@@ -49,6 +52,8 @@ export interface AgentOptions {
   kubernetes?: boolean;
   /** Cilium's policy enforcement mode for every endpoint (default: 'default') */
   enforcementMode?: EnforcementMode;
+  /** service CIDR, NodePort addresses and devices, socket-LB cgroup */
+  services?: ServiceFlags;
   /** L7 proxy listener ports to ask for on first start (default: any free port); false: no proxy */
   l7Proxy?: ProxyPorts | false;
 }
@@ -58,6 +63,7 @@ export class Agent implements AgentService {
   readonly endpointsMgr: EndpointManager;
   readonly reconciler: PolicyReconciler;
   readonly pipeline: FlowPipeline;
+  readonly servicesMgr: AgentServices;
   /** the HTTP proxy redirect entries point at (null without a kernel datapath) */
   readonly l7: AgentL7 | null;
   readonly flows;
@@ -101,11 +107,26 @@ export class Agent implements AgentService {
       log: log.child({ component: 'endpoints' }),
       enforcementOf: (id) => this.reconciler.state.endpoints.find((e) => e.endpointId === id),
     });
+    const svc = opts.services ?? {};
+    this.servicesMgr = new AgentServices({
+      store: this.store,
+      endpoints: this.endpointsMgr,
+      kubernetes: !!opts.kubernetes,
+      datapath: opts.datapath?.services,
+      allocationsPath: join(paths.root, 'services.json'),
+      serviceCidr: svc.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+      nodeAddresses: svc.nodeAddresses ?? defaultNodeAddresses(svc.nodePortDevices ?? []),
+      ...(svc.socketLbCgroup ? { socketLbCgroup: svc.socketLbCgroup } : {}),
+      ...(svc.nodePortDevices ? { nodePortDevices: svc.nodePortDevices } : {}),
+      log: log.child({ component: 'services' }),
+      requestReconcile: () => void this.mutex.run(async () => this.servicesMgr.reconcile()).catch(() => {}),
+    });
     this.pipeline = new FlowPipeline({
       node: this.node,
       capacity: opts.flowCapacity,
       endpointByIp: (ip) => this.endpointsMgr.byAddress(ip),
       identityLabels: (id) => this.identityLabelStrings(id),
+      serviceByAddress: this.servicesMgr.serviceByAddress,
     });
     this.flows = this.pipeline.source;
   }
@@ -125,6 +146,7 @@ export class Agent implements AgentService {
       }
       await this.enforce(false);
       await this.l7?.resync(this.opts.datapath, this.reconciler.state);
+      this.servicesMgr.reconcile();
     });
     this.opts.datapath?.startFlows((raws, lost) => this.pipeline.ingest(raws, lost));
     this.ready = true;
@@ -137,6 +159,7 @@ export class Agent implements AgentService {
   async stop(): Promise<void> {
     this.ready = false;
     this.probers.close();
+    this.servicesMgr.stop();
     await this.l7?.stop();
     this.pipeline.stop();
     await this.opts.datapath?.close();
@@ -247,6 +270,13 @@ export class Agent implements AgentService {
   /** Stores and realises already validated objects (the Kubernetes source feeds this too). */
   applyObjects(objects: KubeObject[]): Promise<ApplyResult> {
     return this.mutex.run(async () => {
+      const serviceErrors = this.servicesMgr.check(objects);
+      if (serviceErrors.length > 0) {
+        return {
+          ok: false,
+          errors: serviceErrors.map((message) => ({ file: '-', line: 0, column: 0, message })),
+        };
+      }
       const results: ApplyResult & { ok: true } = { ok: true, revision: 0, objects: [] };
       const changed: KubeObject[] = [];
       const seen = new Set<string>();
@@ -274,6 +304,9 @@ export class Agent implements AgentService {
         );
       await this.realisePods(pods);
       results.revision = await this.enforce(changed.length > 0);
+      // New backends get connections only once they answer.
+      await this.servicesMgr.waitReady(pods.map(podKey));
+      this.servicesMgr.reconcile();
       return results;
     });
   }
@@ -309,6 +342,10 @@ export class Agent implements AgentService {
         ...r,
         action: this.store.get(r) ? ('deleted' as const) : ('not-found' as const),
       }));
+      // Backends about to go stop taking new connections and drain first.
+      await this.servicesMgr.drain(
+        refs.flatMap((r) => (r.kind === 'Pod' ? [this.store.get(r)!].filter(Boolean) : [])),
+      );
       const gone = this.store.delete(refs);
       for (const obj of gone) {
         if (obj.kind !== 'Pod' || this.opts.kubernetes) continue;
@@ -320,6 +357,8 @@ export class Agent implements AgentService {
         await this.realisePods(this.store.list('Pod').filter((p) => !this.endpointsMgr.get(podKey(p))));
       }
       const revision = await this.enforce(gone.length > 0);
+      this.servicesMgr.forget(gone.filter((o) => o.kind === 'Pod').map(podKey));
+      this.servicesMgr.reconcile();
       return { ok: true, revision, objects };
     });
   }
@@ -334,6 +373,7 @@ export class Agent implements AgentService {
   }
 
   private withStatus(obj: KubeObject): KubeObject {
+    if (obj.kind === 'Service') return this.servicesMgr.decorate(obj);
     if (obj.kind !== 'Pod') return obj;
     const ep = this.endpointsMgr.get(podKey(obj));
     if (!ep) return { ...obj, status: { phase: 'Pending' } };
@@ -391,6 +431,10 @@ export class Agent implements AgentService {
       }
     }
     return out;
+  }
+
+  services(namespace?: string): ServiceFrontendStatus[] {
+    return this.servicesMgr.list(namespace);
   }
 
   serviceMap(windowSeconds: number, namespace?: string): ServiceMap {

@@ -37,6 +37,16 @@ export function registerDaemonCommands(program: Command): void {
       'read the admin and read-only tokens from DIR/admin and DIR/read-only (a mounted Secret)',
     )
     .option('--kubernetes', 'Kubernetes mode: objects from the API server, pods through the CNI socket')
+    .option('--service-cidr <cidr>', 'ClusterIP range (fixed at first start; default 10.96.0.0/16)')
+    .option(
+      '--node-address <ips>',
+      'addresses NodePort services listen on (default: 127.0.0.1 + NodePort devices)',
+    )
+    .option('--nodeport-device <ifnames>', 'interfaces whose incoming NodePort traffic is balanced')
+    .option(
+      '--socket-lb-cgroup <dir>',
+      'cgroup v2 directory whose processes get socket-level LB (default: root)',
+    )
     .option('--no-datapath', 'run without eBPF (no enforcement; for development)')
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
       const daemon = await loadDaemon();

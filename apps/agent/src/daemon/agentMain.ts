@@ -1,3 +1,4 @@
+import { serviceFlags } from '../services/serviceFlags';
 import { type AgentFlags, DEFAULT_LISTEN, DEFAULT_PIN_ROOT, runAgent } from './runAgent';
 
 /** `membrane agent`: runs until SIGTERM/SIGINT. */
@@ -14,6 +15,7 @@ export async function agentMain(opts: Record<string, string | boolean | undefine
     ...(typeof opts.tlsKey === 'string' ? { tlsKey: opts.tlsKey } : {}),
     ...(typeof opts.tokenDir === 'string' ? { tokenDir: opts.tokenDir } : {}),
     kubernetes: opts.kubernetes === true,
+    services: serviceFlags(opts, process.env),
     ...(typeof opts.enforcementMode === 'string'
       ? { enforcementMode: opts.enforcementMode as NonNullable<AgentFlags['enforcementMode']> }
       : {}),

@@ -3,6 +3,7 @@ import type { EnforcementMode } from '@membrane/policy';
 import { Agent } from '../agent/agent';
 import type { DatapathPort } from '../datapath/port';
 import { createLogger } from '../log';
+import type { ServiceFlags } from '../services/serviceFlags';
 import { startServer } from '../server/httpServer';
 import { writeFileDurable } from '../state/durableFile';
 import { JsonState } from '../state/jsonState';
@@ -27,6 +28,8 @@ export interface AgentFlags {
   tokenDir?: string;
   /** objects from the Kubernetes API server, pods plumbed through the CNI socket */
   kubernetes?: boolean;
+  /** --service-cidr, --node-address, --nodeport-device, --socket-lb-cgroup */
+  services?: ServiceFlags;
 }
 
 export const DEFAULT_POD_CIDR = '10.244.0.0/16';
@@ -88,9 +91,12 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     log,
     ...(flags.enforcementMode ? { enforcementMode: flags.enforcementMode } : {}),
     kubernetes: !!flags.kubernetes,
+    ...(flags.services ? { services: flags.services } : {}),
   });
   await agent.start();
   const kube = flags.kubernetes ? await startKubernetes(agent, paths.root, log) : null;
+
+  if (kube) agent.servicesMgr.watchEndpointSlices(kube.source);
 
   const colon = flags.listen.lastIndexOf(':');
   const host = flags.listen.slice(0, colon).replace(/^\[|\]$/g, '') || '127.0.0.1';

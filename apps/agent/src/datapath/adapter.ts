@@ -3,6 +3,7 @@ import type { StateDiff } from '@membrane/policy';
 import type { RawFlow } from '../flows/rawFlow';
 import type { Logger } from '../log';
 import { kernelProxy } from '../proxy/proxyKernel';
+import { kernelServiceTable } from '../services/kernelServiceTable';
 import type { DatapathPort, EndpointAttach } from './port';
 
 // DatapathPort over @membrane/datapath: opening re-adopts pinned maps (so a restarted agent keeps
@@ -69,6 +70,7 @@ export async function openDatapath(opts: { pinRoot: string; log: Logger }): Prom
 
   return {
     pinRoot: opts.pinRoot,
+    services: kernelServiceTable(dp.services),
     proxy: kernelProxy(dp, opts.pinRoot),
     async attachEndpoint(ep: EndpointAttach) {
       const out = dp.attachEndpoint({

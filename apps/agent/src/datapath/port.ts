@@ -1,6 +1,7 @@
 import type { DesiredState, StateDiff } from '@membrane/policy';
 import type { RawFlow } from '../flows/rawFlow';
 import type { ProxyKernel } from '../proxy/proxyKernel';
+import type { ServiceDatapath } from '../services/kernelServiceTable';
 
 // What the agent needs from the kernel side, in its own terms. datapath/adapter.ts implements it
 // over @membrane/datapath; the agent never touches map layouts.
@@ -27,6 +28,8 @@ export interface DatapathPort {
   startFlows(onBatch: (flows: RawFlow[], lost: number) => void): void;
   /** counters for /metrics */
   metrics(): Record<string, number>;
+  /** the service table (socket-level and packet-level LB) */
+  readonly services?: ServiceDatapath;
   /** the kernel side of L7 redirects (transparent listeners, marked upstream sockets) */
   readonly proxy?: ProxyKernel;
   /** stops reading; pins and links stay so enforcement continues without the agent */

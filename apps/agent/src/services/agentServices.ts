@@ -37,6 +37,8 @@ export interface AgentServicesOptions {
 /** Longest a pod deletion waits for its connections to drain (terminationGracePeriodSeconds caps it). */
 export const MAX_DRAIN_MS = 2000;
 const RESYNC_MS = 500;
+/** EndpointSlice events arriving together become one reconcile */
+const SLICE_BATCH_MS = 20;
 
 export class AgentServices {
   readonly manager: ServiceManager;
@@ -48,17 +50,32 @@ export class AgentServices {
 
   constructor(private readonly opts: AgentServicesOptions) {
     this.table = opts.datapath ?? new MemoryServiceTable();
+    const allocations = new ServiceAllocations(opts.allocationsPath, opts.serviceCidr);
+    if (allocations.ignoredCidr) {
+      opts.log.warn('service CIDR is fixed at first start; ignoring --service-cidr', {
+        serviceCidr: allocations.range.cidr,
+      });
+    }
     this.manager = new ServiceManager({
-      allocations: new ServiceAllocations(opts.allocationsPath, opts.serviceCidr),
+      allocations,
       table: this.table,
       nodeAddresses: opts.nodeAddresses,
       log: opts.log,
     });
   }
 
-  /** Kubernetes mode: where EndpointSlices come from (the informer's cache). */
-  useEndpointSlices(list: () => KubeObject[]): void {
-    this.slices = list;
+  /** Kubernetes mode: EndpointSlices from the informer's cache; each change reconciles. */
+  watchEndpointSlices(source: {
+    snapshot(kind?: string): KubeObject[];
+    on(event: 'upsert' | 'delete', listener: (obj: KubeObject) => void): unknown;
+  }): void {
+    this.slices = () => source.snapshot('EndpointSlice');
+    const changed = (obj: KubeObject) => {
+      if (obj.kind === 'EndpointSlice') this.scheduleResync(true, SLICE_BATCH_MS);
+    };
+    source.on('upsert', changed);
+    source.on('delete', changed);
+    this.opts.requestReconcile();
   }
 
   /** Errors applying these objects' Services would cause (allocation conflicts). */
@@ -121,12 +138,12 @@ export class AgentServices {
     );
   }
 
-  private scheduleResync(needed: boolean): void {
+  private scheduleResync(needed: boolean, ms = RESYNC_MS): void {
     if (!needed || this.resync) return;
     this.resync = setTimeout(() => {
       this.resync = undefined;
       this.opts.requestReconcile();
-    }, RESYNC_MS);
+    }, ms);
     this.resync.unref();
   }
 
@@ -149,6 +166,8 @@ export class AgentServices {
    * per frontend, then the deletion waits for in-flight requests, up to the pods' grace period.
    */
   async drain(pods: readonly KubeObject[]): Promise<void> {
+    // Kubernetes: the API server's EndpointSlices say when a pod terminates.
+    if (this.opts.kubernetes) return;
     const backing = pods.filter((p) => {
       const ip = this.opts.endpoints.get(`${p.metadata.namespace}/${p.metadata.name}`)?.ip;
       return ip !== undefined && this.manager.backs(ip);

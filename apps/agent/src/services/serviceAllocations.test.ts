@@ -26,6 +26,15 @@ describe('ServiceAllocations', () => {
     expect(b.assignClusterIp('default/new')).toEqual({ ok: true, value: '10.96.0.3' });
   });
 
+  it('keeps the CIDR of the first start', () => {
+    const path = file();
+    new ServiceAllocations(path, '10.96.0.0/24').assignClusterIp('ns/a');
+    const again = new ServiceAllocations(path, '10.100.0.0/16');
+    expect(again.range.cidr).toBe('10.96.0.0/24');
+    expect(again.ignoredCidr).toBe('10.100.0.0/16');
+    expect(again.assignClusterIp('ns/b')).toEqual({ ok: true, value: '10.96.0.2' });
+  });
+
   it('honours spec.clusterIP inside the range and refuses a taken or foreign one', () => {
     const a = new ServiceAllocations(file(), '10.96.0.0/24');
     expect(a.assignClusterIp('ns/a', '10.96.0.50')).toEqual({ ok: true, value: '10.96.0.50' });
@@ -55,7 +64,11 @@ describe('ServiceAllocations', () => {
     a.assignNodePort('ns/a', 'http');
     a.assignNodePort('ns/a', 'metrics');
     a.retain(new Map([['ns/a', ['http']]]));
-    expect(a.snapshot()).toEqual({ clusterIPs: { 'ns/a': '10.96.0.1' }, nodePorts: { 'ns/a/http': 30000 } });
+    expect(a.snapshot()).toEqual({
+      cidr: '10.96.0.0/24',
+      clusterIPs: { 'ns/a': '10.96.0.1' },
+      nodePorts: { 'ns/a/http': 30000 },
+    });
     expect(a.assignClusterIp('ns/c')).toEqual({ ok: true, value: '10.96.0.2' });
   });
 });

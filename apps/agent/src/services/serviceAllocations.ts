@@ -13,6 +13,8 @@ import {
 // and "NS/NAME/PORT" (the port's name, or "port/protocol") for node ports.
 
 interface AllocationFile {
+  /** the range addresses came from: fixed at first start, like the pod CIDR */
+  cidr?: string;
   clusterIPs: Record<string, string>;
   nodePorts: Record<string, number>;
 }
@@ -23,9 +25,15 @@ export class ServiceAllocations {
   private readonly state: JsonState<AllocationFile>;
   readonly range: Ipv4Range;
 
+  /** set when a different CIDR was asked for than the one fixed at first start */
+  readonly ignoredCidr: string | undefined;
+
   constructor(path: string, cidr: string) {
-    this.range = parseServiceCidr(cidr);
     this.state = new JsonState<AllocationFile>(path, { clusterIPs: {}, nodePorts: {} });
+    const fixed = this.state.value.cidr;
+    this.range = parseServiceCidr(fixed ?? cidr);
+    this.ignoredCidr = fixed && fixed !== cidr ? cidr : undefined;
+    if (!fixed) this.state.save({ ...this.state.value, cidr });
   }
 
   clusterIp(service: string): string | undefined {
@@ -97,7 +105,7 @@ export class ServiceAllocations {
       Object.keys(keepIps).length !== Object.keys(clusterIPs).length ||
       Object.keys(keepPorts).length !== Object.keys(nodePorts).length
     ) {
-      this.state.save({ clusterIPs: keepIps, nodePorts: keepPorts });
+      this.state.save({ ...this.state.value, clusterIPs: keepIps, nodePorts: keepPorts });
     }
   }
 
