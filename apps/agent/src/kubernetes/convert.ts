@@ -67,7 +67,11 @@ function projectService(raw: Raw): Raw | string {
   // A LoadBalancer service is a NodePort service plus an external balancer Membrane does not run.
   const type = spec.type === 'LoadBalancer' ? 'NodePort' : spec.type;
   return {
-    spec: { ...pick(spec, ['selector', 'sessionAffinity', 'sessionAffinityConfig', 'clusterIP']), ports, ...(type ? { type } : {}) },
+    spec: {
+      ...pick(spec, ['selector', 'sessionAffinity', 'sessionAffinityConfig', 'clusterIP']),
+      ports,
+      ...(type ? { type } : {}),
+    },
   };
 }
 
