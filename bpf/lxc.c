@@ -83,6 +83,7 @@ static __always_inline void mb_report(struct mb_pkt *p, __u8 verdict, __u8 reaso
   e->source_line = line;
   e->source_file = file;
   e->policy_match = p->policy_match;
+  e->rev_nat_index = p->rev_nat_index;
   e->pad = 0;
   mb_event_submit(e, p->cfg);
 }
@@ -253,6 +254,8 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
     ret = mb_lb4_dnat(skb, &p.tuple, false, p.now, &p.rev_nat_index);
     if (ret == MB_LB_NO_BACKEND)
       return MB_DROP(&p, MB_DROP_NO_SERVICE_BACKEND);
+    if (ret == MB_LB_NAT_FAILED)
+      return MB_DROP(&p, MB_DROP_SERVICE_NAT_FAILED);
     if (ret == MB_LB_OK)
       p.dport = bpf_ntohs(p.tuple.dport);
   }
@@ -319,7 +322,9 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
     fresh.remote_identity = p.remote_identity;
     fresh.endpoint_id = p.ep->endpoint_id;
     fresh.proxy_port = p.proxy_port;
-    if (p.rev_nat_index || (dir == MB_DIR_INGRESS && mb_lb4_has_rev(&p.tuple)))
+    if (dir == MB_DIR_INGRESS && !p.rev_nat_index)
+      p.rev_nat_index = mb_lb4_rev_index(&p.tuple); /* e.g. NodePort, translated before us */
+    if (p.rev_nat_index)
       fresh.flags = MB_CT_F_LB;
     if (mb_ct_create(&p.tuple, &fresh, p.tcp_flags, p.len, p.now, p.cfg) < 0)
       return MB_DROP(&p, MB_DROP_CT_CREATE_FAILED);

@@ -84,6 +84,8 @@ int from_netdev(struct __sk_buff *skb)
     return MB_TC_PASS;
   case MB_LB_NO_BACKEND:
     return mb_nodeport_drop(skb, &t, MB_DROP_NO_SERVICE_BACKEND, __LINE__);
+  case MB_LB_NAT_FAILED:
+    return mb_nodeport_drop(skb, &t, MB_DROP_SERVICE_NAT_FAILED, __LINE__);
   default:
     return MB_TC_NEXT;
   }

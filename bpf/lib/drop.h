@@ -30,7 +30,7 @@ enum mb_drop_reason {
   MB_DROP_CT_CREATE_FAILED = 7, /* conntrack entry could not be created */
   /* 12-15: services (lb.h) */
   MB_DROP_NO_SERVICE_BACKEND = 12, /* a service frontend with no backend that may take new connections */
-  MB_DROP_LB_NAT_FAILED = 13,      /* the service NAT entry could not be created */
+  MB_DROP_SERVICE_NAT_FAILED = 13, /* the service NAT entry could not be created */
   MB_DROP_REASON_MAX = 32,
 };
 

@@ -59,7 +59,8 @@ struct mb_flow_event {
   __u16 source_line; /* where a drop was decided */
   __u8 source_file;  /* enum mb_source_file */
   __u8 policy_match; /* enum mb_policy_match */
-  __u32 pad;
+  __u16 rev_nat_index; /* service (lb.h) whose NAT the packet went through; 0 = none */
+  __u16 pad;
 }; /* 64 bytes */
 
 struct mb_event_state {

@@ -173,6 +173,7 @@ enum mb_lb_result {
   MB_LB_OK = 0,
   MB_LB_NOT_SERVICE = 1,
   MB_LB_NO_BACKEND = 2,
+  MB_LB_NAT_FAILED = 3, /* packet LB: the NAT entry or the rewrite failed */
 };
 
 /* What a selection produced. */

@@ -11,8 +11,8 @@
  *
  * API: mb_lb4_dnat(skb, tuple, nodeport_only, now, &rev_nat_index) -> MB_LB_* result; on MB_LB_OK
  *      the packet and tuple (daddr/dport) now name the backend.
- *      mb_lb4_has_rev(tuple) -> whether replies of a connection with this ORIGINAL tuple are
- *      rewritten; mb_lb4_rev_nat(skb, tuple) rewrites a reply's source back to the VIP.
+ *      mb_lb4_rev_index(tuple) -> the service that translated a connection with this ORIGINAL
+ *      tuple (0: none); mb_lb4_rev_nat(skb, tuple) rewrites a reply's source back to the VIP.
  */
 #ifndef MB_LB_NAT_H
 #define MB_LB_NAT_H
@@ -90,10 +90,10 @@ static __always_inline enum mb_lb_result mb_lb4_nat_create(const struct mb_ct_ke
   rev.backend_id = c.backend_id;
   mb_lb4_nat_key(&k, c.address, t->saddr, c.port, t->sport, t->protocol, MB_LB_NAT_REV);
   if (bpf_map_update_elem(&lb4_nat, &k, &rev, BPF_ANY) < 0)
-    return MB_LB_NO_BACKEND;
+    return MB_LB_NAT_FAILED;
   mb_lb4_nat_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->protocol, MB_LB_NAT_FWD);
   if (bpf_map_update_elem(&lb4_nat, &k, fwd, BPF_ANY) < 0)
-    return MB_LB_NO_BACKEND;
+    return MB_LB_NAT_FAILED;
   return MB_LB_OK;
 }
 
@@ -122,22 +122,25 @@ static __always_inline enum mb_lb_result mb_lb4_dnat(struct __sk_buff *skb, stru
       return r;
   }
   if (mb_lb4_rewrite(skb, true, t->daddr, fwd.address, t->dport, fwd.port, t->protocol) < 0)
-    return MB_LB_NO_BACKEND;
+    return MB_LB_NAT_FAILED;
   t->daddr = fwd.address;
   t->dport = fwd.port;
   *rev_nat_index = fwd.rev_nat_index;
   return MB_LB_OK;
 }
 
-/* Whether the connection with ORIGINAL tuple t (client -> backend) was translated somewhere. */
-static __always_inline bool mb_lb4_has_rev(const struct mb_ct_key *t)
+/* The service whose NAT translated the connection with ORIGINAL tuple t (client -> backend)
+ * somewhere before this program (e.g. NodePort on the way in), 0 if none. */
+static __always_inline __u16 mb_lb4_rev_index(const struct mb_ct_key *t)
 {
   struct mb_lb4_nat_key k;
+  struct mb_lb4_nat *rev;
 
   if (t->protocol != MB_PROTO_TCP && t->protocol != MB_PROTO_UDP)
-    return false;
+    return 0;
   mb_lb4_nat_key(&k, t->daddr, t->saddr, t->dport, t->sport, t->protocol, MB_LB_NAT_REV);
-  return bpf_map_lookup_elem(&lb4_nat, &k) != 0;
+  rev = bpf_map_lookup_elem(&lb4_nat, &k);
+  return rev ? rev->rev_nat_index : 0;
 }
 
 /* A reply (tuple in the packet's own orientation: backend -> client): source back to the VIP.

@@ -37,6 +37,7 @@ function record(i: number): Buffer {
   r.writeUInt16LE(222, F.source_line[0]);
   r.writeUInt8(1, F.source_file[0]);
   r.writeUInt8(2, F.policy_match[0]);
+  r.writeUInt16LE(7, F.rev_nat_index[0]);
   return r;
 }
 
@@ -80,6 +81,7 @@ describe('decodeFlowBatch', () => {
       sourceLine: 222,
       sourceFile: 1,
       policyMatch: 2,
+      revNatIndex: 7,
     });
     expect(formatIpv4(out[0]!.saddr)).toBe('10.200.1.2');
   });

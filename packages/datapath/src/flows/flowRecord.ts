@@ -33,6 +33,7 @@ export const FLOW_EVENT_LAYOUT = {
     source_line: [56, 2],
     source_file: [58, 1],
     policy_match: [59, 1],
+    rev_nat_index: [60, 2],
   },
 } as const;
 
@@ -79,6 +80,8 @@ export interface FlowRecord {
   sourceLine: number;
   /** which policy lookup decided: 0 none, 1 label identity, 2 any identity, 3 prefix identity */
   policyMatch: number;
+  /** service whose NAT the packet went through (its id: dp.services.byId); 0 or absent = none */
+  revNatIndex?: number;
 }
 
 export interface DecodeStats {
@@ -134,6 +137,7 @@ export function decodeFlowBatch(batch: Buffer, out: FlowRecord[] = [], stats?: D
       sourceLine: dv.getUint16(r + 56, true),
       sourceFile: dv.getUint8(r + 58),
       policyMatch: dv.getUint8(r + 59),
+      revNatIndex: dv.getUint16(r + 60, true),
     });
     if (stats) stats.records++;
   }

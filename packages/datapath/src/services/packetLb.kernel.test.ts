@@ -4,7 +4,9 @@
 // with from_netdev attached; backends' replies are rewritten back to the node address in from_pod.
 // Frontend addresses are blackholed on the host so nothing untranslated is routed anywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, entry, type Harness } from '../../test/harness';
+import { createHarness, entry, type Harness, waitFor } from '../../test/harness';
+import type { FlowRecord } from '../flows/flowRecord';
+import { parseIpv4 } from '../maps/ipv4';
 import type { TestPod } from '../testing';
 import { GuardRoutes, type PeerRun, requests, runPeer } from './testing/lbTestKit';
 import type { ServiceBackend } from './types';
@@ -76,6 +78,23 @@ describe('packet-level service DNAT in from_pod (client outside the socket-LB cg
     expect(r.failures).toBe(0);
     expect(Object.keys(r.names).sort()).toEqual(backends.map((b) => b.name).sort());
     expect(r.peers).toEqual({ [vip]: 60 });
+  });
+
+  it('flow events of translated connections name the service (rev-NAT index) and the backend', async () => {
+    const seen: FlowRecord[] = [];
+    const reader = h.dp.flows((batch) => {
+      for (const f of batch) seen.push({ ...f });
+    });
+    try {
+      await requests(client.netns, 'tcp-many', vip, 80, 3);
+      const svc = h.dp.services.get({ address: vip, port: 80, protocol: 'TCP' });
+      const backendIps = new Set(backends.map((b) => parseIpv4(b.ip)));
+      const named = () => seen.filter((f) => f.isNew && f.revNatIndex === svc?.id && backendIps.has(f.daddr));
+      expect(await waitFor(() => named().length >= 3, 5000)).toBe(true);
+      expect(h.dp.services.byId(named()[0]?.revNatIndex ?? 0)?.frontend.address).toBe(vip);
+    } finally {
+      reader.stop();
+    }
   });
 
   it('policy is judged against the backend: egress allowed to the backends only (not the VIP) works', async () => {
