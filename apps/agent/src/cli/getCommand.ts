@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { clientFor, fail } from './context';
 import { compactFlow } from './flowFormat';
 import { age, asList, kindOf, type OutputFormat, printData, table } from './output';
+import { serviceRows } from './servicesOutput';
 
 // `membrane get KIND [NAME] [-n NS|-A] [-o table|json|yaml]`, kubectl-style.
 
@@ -154,6 +155,17 @@ export function registerGetCommand(program: Command): void {
             ]),
           ),
         );
+      }
+      // Services as the datapath holds them (json/yaml: the Service objects with status.frontends).
+      if (kindOf(word) === 'Service' && fmt === 'table') {
+        const frontends = (await client.services.list.query({ namespace: ns })).filter(
+          (s) => !name || s.name === name,
+        );
+        if (frontends.length === 0) {
+          process.stderr.write(`No services found${ns ? ` in ${ns} namespace` : ''}.\n`);
+          return;
+        }
+        return void console.log(serviceRows(frontends, allNs));
       }
       if (word === 'flows' || word === 'flow') {
         const flows = await client.flows.list.query({ filter: ns ? { namespace: [ns] } : {}, last: 100 });
