@@ -16,11 +16,13 @@ import { type CniServer, startCniServer } from './server';
 const suffix = `${process.pid.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(-6);
 const nsA = `mbt-cni-a-${suffix}`;
 const nsB = `mbt-cni-b-${suffix}`;
+const nsC = `mbt-cni-c-${suffix}`;
 const dir = mkdtempSync(join(tmpdir(), 'membrane-cni-k-'));
 const nsBPath = join(dir, 'netns-b');
 const subnet = `10.200.${100 + (process.pid % 100)}.0/24`;
 let server: CniServer;
 let backend: NetnsCniBackend;
+let ipam: Ipam;
 const attached: string[] = [];
 const removed: string[] = [];
 
@@ -51,11 +53,13 @@ beforeAll(async () => {
   buildPlugin();
   sh('ip', ['netns', 'add', nsA]);
   sh('ip', ['netns', 'add', nsB]);
+  sh('ip', ['netns', 'add', nsC]);
   writeFileSync(nsBPath, '');
   sh('mount', ['--bind', `/run/netns/${nsB}`, nsBPath]);
+  ipam = new Ipam(join(dir, 'ipam.json'), subnet);
   backend = new NetnsCniBackend({
     stateFile: join(dir, 'cni-containers.json'),
-    addresses: new Ipam(join(dir, 'ipam.json'), subnet),
+    addresses: ipam,
     hostIfPrefix: `mt${suffix.slice(-3)}`,
     onEndpoint: async (ep: CniEndpoint) => {
       attached.push(`${ep.key} ${ep.ip}`);
@@ -80,7 +84,7 @@ afterAll(async () => {
       rmSync(`/run/netns/${ep.netns}`, { force: true });
     }
   }
-  for (const ns of [nsA, nsB]) {
+  for (const ns of [nsA, nsB, nsC]) {
     try {
       sh('ip', ['netns', 'del', ns]);
     } catch {}
@@ -155,6 +159,18 @@ describe('NetnsCniBackend through the real plugin', () => {
     expect((await runPlugin(env('DEL', 'never-added', '', 'x'), conf)).code).toBe(0);
   });
 
+  it("a pod's second sandbox gets its own address, and deleting one sandbox leaves the other's", async () => {
+    const idC = `c${suffix}`.padEnd(16, '0');
+    const ipB = backend.endpoints().find((e) => e.containerId === idB)!.ip;
+    const c = await runPlugin(env('ADD', idC, `/var/run/netns/${nsC}`, 'b'), conf);
+    expect(c.code, c.stdout).toBe(0);
+    const ipC = CniSuccessSchema.parse(c.json).ips[0]!.address.split('/')[0]!;
+    expect(ipC).not.toBe(ipB);
+    expect((await runPlugin(env('DEL', idC, `/var/run/netns/${nsC}`, 'b'), conf)).code).toBe(0);
+    expect(Object.values(ipam.all()).map((a) => a.ip)).toEqual([ipB]);
+    expect(backend.endpoints().map((e) => e.containerId)).toEqual([idB]);
+  });
+
   it('DEL after the runtime already removed the namespace succeeds and releases everything', async () => {
     const ep = backend.endpoints().find((e) => e.containerId === idB)!;
     expect(ep.bound).toBe(true);
@@ -166,6 +182,7 @@ describe('NetnsCniBackend through the real plugin', () => {
     expect(await getLink(ep.hostIfname)).toBeNull();
     expect(existsSync(`/run/netns/${ep.netns}`)).toBe(false);
     expect(backend.endpoints()).toEqual([]);
+    expect(ipam.all()).toEqual({});
   });
 
   it('ADD into a namespace that does not exist fails cleanly and leaks nothing', async () => {

@@ -37,6 +37,11 @@ export interface CniEndpoint {
   hostIfindex: number;
   ip: string;
   endpointId: number;
+  /**
+   * The IPAM key: per container (`container/<id>`), so a pod's re-created sandbox never shares
+   * or frees the old sandbox's address. Absent in records from before: `key` then.
+   */
+  ipamKey?: string;
   /** we bind-mounted netnsPath under /run/netns and must unmount it */
   bound: boolean;
 }
@@ -98,7 +103,8 @@ export class NetnsCniBackend implements CniBackend {
     }
     const key = req.pod ? `${req.pod.namespace}/${req.pod.name}` : `cni/${req.containerId}`;
     const { netns, bound } = known ?? (await this.nameNetns(req.netns, req.containerId));
-    const { ip: address, endpointId } = this.opts.addresses.allocate(key);
+    const ipamKey = known?.ipamKey ?? (known ? known.key : `container/${req.containerId}`);
+    const { ip: address, endpointId } = this.opts.addresses.allocate(ipamKey);
     const hostIfname = `${this.opts.hostIfPrefix ?? 'mbr'}${hash(req.containerId, 11)}`.slice(0, 15);
     const mtu = typeof req.config.mtu === 'number' ? req.config.mtu : undefined;
     try {
@@ -120,6 +126,7 @@ export class NetnsCniBackend implements CniBackend {
         hostIfindex: net.hostIfindex,
         ip: address,
         endpointId,
+        ipamKey,
         bound,
       };
       this.save(req.containerId, ep);
@@ -139,7 +146,7 @@ export class NetnsCniBackend implements CniBackend {
       else {
         if (await getLink(hostIfname)) await ip(['link', 'del', 'dev', hostIfname]).catch(() => {});
         if (bound && !known) await run('umount', [`${NETNS_RUN_DIR}/${netns}`]).catch(() => {});
-        this.opts.addresses.release(key);
+        this.opts.addresses.release(ipamKey);
       }
       throw e;
     }
@@ -160,7 +167,7 @@ export class NetnsCniBackend implements CniBackend {
       await run('umount', [target]).catch(() => {});
       rmSync(target, { force: true });
     }
-    this.opts.addresses.release(ep.key);
+    this.opts.addresses.release(ep.ipamKey ?? ep.key);
     this.save(req.containerId, undefined);
   }
 

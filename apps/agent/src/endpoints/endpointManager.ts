@@ -193,9 +193,17 @@ export class EndpointManager {
     return rec;
   }
 
-  /** Forgets an adopted endpoint: programs and map entries go; the CNI plugin removes the veth. */
-  async forget(key: string): Promise<void> {
+  /**
+   * Forgets an adopted endpoint: programs and map entries go; the CNI plugin removes the veth.
+   * With `ep`, only that endpoint: when a pod's sandbox was re-created, the DEL of the old one
+   * must not take the new one's record (same NS/NAME) with it.
+   */
+  async forget(key: string, ep?: { endpointId: number; hostIfname: string }): Promise<void> {
     const rec = this.byKey.get(key);
+    if (ep && rec?.endpointId !== ep.endpointId) {
+      await this.opts.datapath?.detachEndpoint({ endpointId: ep.endpointId, ifname: ep.hostIfname });
+      return;
+    }
     if (!rec) return;
     await this.opts.datapath?.detachEndpoint({ endpointId: rec.endpointId, ifname: rec.hostIfname });
     this.byKey.delete(key);

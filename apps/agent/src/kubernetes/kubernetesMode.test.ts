@@ -40,11 +40,15 @@ describe('startKubernetesMode', () => {
     );
     const applied: string[] = [];
     const nodes: KubeObject[] = [];
+    // An address an ADD took before the agent died half-way: no container holds it.
+    const ipam = new Ipam(join(dir, 'ipam.json'), '10.200.9.0/24');
+    ipam.allocate('container/died-during-add');
     const mode = await startKubernetesMode({
       nodeName: 'node-a',
       stateDir: dir,
       env: { KUBECONFIG: kubeconfig },
-      addresses: new Ipam(join(dir, 'ipam.json'), '10.200.9.0/24'),
+      addresses: ipam,
+      ipam,
       sink: {
         applyObjects: async (objs) => void applied.push(...objs.map((o) => `${o.kind}/${o.metadata.name}`)),
         deleteObjects: async () => {},
@@ -56,6 +60,7 @@ describe('startKubernetesMode', () => {
     expect(mode.inCluster).toBe(false);
     expect(applied.sort()).toEqual(['Namespace/shop', 'NetworkPolicy/deny']);
     expect(nodes).toHaveLength(1);
+    expect(ipam.all()).toEqual({});
     const sock = join(dir, 'cni.sock');
     expect(existsSync(sock)).toBe(true);
     const conf = JSON.stringify({

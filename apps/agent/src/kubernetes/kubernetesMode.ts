@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '@membrane/api';
 import { type AddressAllocator, type CniEndpoint, NetnsCniBackend } from '../cni/netnsBackend';
 import { type CniServer, startCniServer } from '../cni/server';
+import type { Ipam } from '../endpoints/ipam';
 import type { Logger } from '../log';
 import { type ClusterSink, ClusterSync } from './clusterSync';
 import { loadKubeConfig } from './kubeConfig';
@@ -16,6 +17,8 @@ export interface KubernetesModeOptions {
   stateDir: string;
   sink: ClusterSink;
   addresses: AddressAllocator;
+  /** the agent's IPAM: allocations no CNI container owns are released at start (see below) */
+  ipam?: Ipam;
   /** identity + programs for a new pod; runs before CNI ADD answers */
   onEndpoint: (ep: CniEndpoint, source: KubernetesSource) => Promise<void>;
   onRemove: (ep: CniEndpoint) => Promise<void>;
@@ -55,6 +58,11 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
     onEndpoint: (ep) => opts.onEndpoint(ep, source),
     onRemove: opts.onRemove,
   });
+  // Addresses are the CNI containers' own: an allocation none of them holds was left by an ADD
+  // that died half-way (nothing runs with it), so it goes; stored Pods do not keep addresses.
+  const owned = new Set(backend.endpoints().map((ep) => ep.ipamKey ?? ep.key));
+  const orphans = opts.ipam?.releaseUnless((key) => owned.has(key)) ?? [];
+  if (orphans.length > 0) opts.log?.info('released addresses no container holds', { keys: orphans });
   // The socket first: the kubelet may already be retrying ADDs (they wait on the pod's labels).
   const cni = await startCniServer({
     socketPath: join(opts.stateDir, 'cni.sock'),
