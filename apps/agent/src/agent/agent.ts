@@ -249,9 +249,10 @@ export class Agent implements AgentService {
     });
   }
 
-  cniEndpointRemoved(key: string): Promise<void> {
+  /** `ep`: the removed container's endpoint; a newer sandbox of the same pod keeps its own. */
+  cniEndpointRemoved(key: string, ep?: { endpointId: number; hostIfname: string }): Promise<void> {
     return this.mutex.run(async () => {
-      await this.endpointsMgr.forget(key);
+      await this.endpointsMgr.forget(key, ep);
       await this.enforce(false);
     });
   }

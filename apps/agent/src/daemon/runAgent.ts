@@ -2,9 +2,10 @@ import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { EnforcementMode } from '@membrane/policy';
 import { Agent } from '../agent/agent';
 import type { DatapathPort } from '../datapath/port';
+import { NodeAddresses } from '../endpoints/nodeCidr';
 import { createLogger } from '../log';
-import type { ServiceFlags } from '../services/serviceFlags';
 import { startServer } from '../server/httpServer';
+import type { ServiceFlags } from '../services/serviceFlags';
 import { writeFileDurable } from '../state/durableFile';
 import { JsonState } from '../state/jsonState';
 import { type AgentInfo, ensureTokens, statePaths } from '../state/stateDir';
@@ -61,10 +62,14 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
   writeFileDurable(paths.lock, `${process.pid}\n`);
 
   // The pod CIDR and pin root are fixed at first start: changing them under live pods would strand them.
-  const config = new JsonState<{ podCidr: string; pinRoot: string }>(paths.config, {
-    podCidr: flags.podCidr ?? DEFAULT_POD_CIDR,
-    pinRoot: flags.pinRoot,
-  });
+  // podCidrFromNode: Kubernetes mode learnt the range from this node's Node.spec.podCIDR.
+  const config = new JsonState<{ podCidr: string; pinRoot: string; podCidrFromNode?: boolean }>(
+    paths.config,
+    {
+      podCidr: flags.podCidr ?? DEFAULT_POD_CIDR,
+      pinRoot: flags.pinRoot,
+    },
+  );
   if (flags.podCidr && flags.podCidr !== config.value.podCidr) {
     log.warn('pod CIDR is fixed at first start; ignoring --pod-cidr', { podCidr: config.value.podCidr });
   }
@@ -94,7 +99,12 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     ...(flags.services ? { services: flags.services } : {}),
   });
   await agent.start();
-  const kube = flags.kubernetes ? await startKubernetes(agent, paths.root, log) : null;
+  const kube = flags.kubernetes
+    ? await startKubernetes(agent, paths.root, log, {
+        known: !!flags.podCidr || config.value.podCidrFromNode === true,
+        persist: (podCidr) => config.save({ ...config.value, podCidr, podCidrFromNode: true }),
+      })
+    : null;
 
   if (kube) agent.servicesMgr.watchEndpointSlices(kube.source);
 
@@ -124,13 +134,27 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
   return { stop, url };
 }
 
-async function startKubernetes(agent: Agent, stateDir: string, log: ReturnType<typeof createLogger>) {
+async function startKubernetes(
+  agent: Agent,
+  stateDir: string,
+  log: ReturnType<typeof createLogger>,
+  podCidr: { known: boolean; persist: (cidr: string) => void },
+) {
   const { startKubernetesMode } = await import('../kubernetes/kubernetesMode');
+  const addresses = new NodeAddresses(agent.endpointsMgr.ipam, { known: podCidr.known });
   return startKubernetesMode({
     nodeName: agent.node,
     stateDir,
     log,
-    addresses: agent.endpointsMgr.ipam,
+    addresses,
+    ipam: agent.endpointsMgr.ipam,
+    onNode: (node) => {
+      const changed = addresses.onNode(node);
+      if (changed) {
+        podCidr.persist(changed);
+        log.info('pod CIDR from Node.spec.podCIDR', { podCidr: changed });
+      }
+    },
     sink: {
       applyObjects: async (objs) => {
         const r = await agent.applyObjects(objs);
@@ -144,6 +168,7 @@ async function startKubernetes(agent: Agent, stateDir: string, log: ReturnType<t
       const pod = ep.pod ? await source.waitFor('Pod', ep.pod.namespace, ep.pod.name, 5000) : undefined;
       await agent.cniEndpointAdded(ep, pod);
     },
-    onRemove: (ep) => agent.cniEndpointRemoved(ep.key),
+    onRemove: (ep) =>
+      agent.cniEndpointRemoved(ep.key, { endpointId: ep.endpointId, hostIfname: ep.hostIfname }),
   });
 }
