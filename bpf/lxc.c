@@ -9,16 +9,22 @@
  *   2. Conntrack: a live entry for the packet's tuple at D, or for its reversed tuple at the
  *      opposite direction (a reply) -> forward without a policy lookup (update the entry).
  *      An ICMP error quoting a packet of a live connection is forwarded with it (2b).
+ *      L7 (proxy.h): an entry with a proxy port, in its original direction and not from the proxy
+ *      itself -> REDIRECT (every packet of the connection goes to the proxy). At from_pod, a reply
+ *      on an entry the proxy opened (or with a proxy port) is delivered locally, to the proxy.
  *   3. Otherwise this is a new connection (or one whose entry expired/closed): policy decides.
  *      a. id_label  = LPM(ipcache, R), IDENTITY_WORLD on a miss.
  *      b. id_prefix = LPM(prefixes, R), none on a miss.
+ *         From the egress proxy (skb mark, to_pod only): id_label = the identity in the mark, no
+ *         id_prefix (R is the node's address). From the ingress proxy R is the original client.
  *      c. Candidates = E's entries for D whose identity is id_label, ANY or id_prefix, whose
  *         protocol is P or ANY and whose port range contains Q (or is any-port).
- *      d. Any candidate deny -> DROP (POLICY_DENY). Else any redirect -> REDIRECT to its proxy port
- *         (for now FORWARD while recording the proxy port in the conntrack entry and the event:
- *         the L7 proxy is a later issue). Else any allow -> FORWARD. Else enforce[D] -> DROP
+ *      d. Any candidate deny -> DROP (POLICY_DENY). Else any redirect -> from the proxy: as allow
+ *         (the proxy decided L7); otherwise no TCP listener on its proxy port -> DROP
+ *         (PROXY_UNAVAILABLE), else REDIRECT. Else any allow -> FORWARD. Else enforce[D] -> DROP
  *         (POLICY_DENIED). Else FORWARD.
- *   4. Admitted: create the conntrack entry, report the new connection (FORWARDED), forward.
+ *   4. Admitted: create the conntrack entry (proxy port; "from proxy" flag for the ingress proxy's
+ *      upstream), report the new connection (FORWARDED or REDIRECTED), forward or redirect.
  * Every counted packet adds to the per-CPU counters; drops are reported with reason and line.
  */
 #include "common.h"
@@ -33,6 +39,7 @@
 #include "fragments.h"
 #include "lb.h"
 #include "lb_nat.h"
+#include "proxy.h"
 
 #define MB_SOURCE_FILE MB_FILE_LXC
 
@@ -53,6 +60,7 @@ struct mb_pkt {
   __u8 tcp_flags;
   __u8 flags; /* MB_FLOW_F_* */
   __u8 policy_match;
+  __u8 proxy_origin;          /* enum mb_proxy_origin (to_pod, new connections) */
   bool has_related;           /* an ICMP error quoting a packet of some connection */
   struct mb_ct_key related;   /* that quoted packet's tuple, as it was sent */
 };
@@ -101,6 +109,27 @@ static __always_inline int mb_forward(struct mb_pkt *p, bool report)
   if (report)
     mb_report(p, MB_VERDICT_FORWARDED, MB_DROP_NONE, 0, 0);
   return MB_TC_PASS;
+}
+
+/* A packet of a redirected connection goes to the L7 proxy (proxy.h); without it, nowhere. */
+static __always_inline int mb_to_proxy(struct mb_pkt *p, bool report)
+{
+  int ret = MB_TC_PASS;
+
+  if (p->tuple.protocol != MB_PROTO_TCP)
+    return MB_DROP(p, MB_DROP_PROXY_UNAVAILABLE);
+  if (p->dir == MB_DIR_EGRESS) {
+    if (mb_proxy_assign(p->skb, p->tuple.saddr, p->tuple.sport, p->proxy_port, p->tcp_flags) < 0)
+      return MB_DROP(p, MB_DROP_PROXY_UNAVAILABLE);
+  } else {
+    ret = mb_proxy_hairpin(p->skb, p->proxy_port);
+    if (ret < 0)
+      return MB_DROP(p, MB_DROP_PROXY_UNAVAILABLE);
+  }
+  mb_count(p->dir, MB_VERDICT_REDIRECTED, MB_DROP_NONE, p->len);
+  if (report)
+    mb_report(p, MB_VERDICT_REDIRECTED, MB_DROP_NONE, 0, 0);
+  return ret;
 }
 
 /* An ICMP error (unreachable, time exceeded, parameter problem) quotes the IPv4 header and the
@@ -226,6 +255,8 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
   __u16 q;
   __u8 new_flags;
   __be32 remote;
+  __u32 proxy_identity = 0;
+  bool report;
   int ret;
 
   /* 1. Known endpoint? */
@@ -266,15 +297,19 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
     new_flags = mb_ct_update(ct, p.tuple.protocol, false, p.tcp_flags, p.len, p.now, p.cfg);
     p.remote_identity = ct->remote_identity;
     p.proxy_port = ct->proxy_port;
-    return mb_forward(&p, p.cfg->aggregation == MB_AGG_NONE ||
-                              (p.cfg->aggregation == MB_AGG_TCP_FLAGS &&
-                               (new_flags & (MB_TCP_SYN | MB_TCP_FIN | MB_TCP_RST))));
+    report = p.cfg->aggregation == MB_AGG_NONE ||
+             (p.cfg->aggregation == MB_AGG_TCP_FLAGS && (new_flags & (MB_TCP_SYN | MB_TCP_FIN | MB_TCP_RST)));
+    if (p.proxy_port && !mb_proxy_origin_of(skb, &proxy_identity))
+      return mb_to_proxy(&p, report);
+    return mb_forward(&p, report);
   case MB_CT_REPLY:
     new_flags = mb_ct_update(ct, p.tuple.protocol, true, p.tcp_flags, p.len, p.now, p.cfg);
     mb_ct_reverse(&p.tuple); /* back to the packet's own orientation for the event */
     p.flags |= MB_FLOW_F_REPLY;
     if (ct->flags & MB_CT_F_LB)
       p.rev_nat_index = mb_lb4_rev_nat(skb, &p.tuple); /* source back to the VIP */
+    if (dir == MB_DIR_EGRESS && (ct->proxy_port || (ct->flags & MB_CT_F_FROM_PROXY)))
+      mb_proxy_deliver_locally(skb); /* the server answers the proxy's upstream socket */
     p.remote_identity = ct->remote_identity;
     p.proxy_port = ct->proxy_port;
     return mb_forward(&p, p.cfg->aggregation == MB_AGG_NONE ||
@@ -297,8 +332,17 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
 
   /* 3. Policy. */
   remote = dir == MB_DIR_EGRESS ? p.tuple.daddr : p.tuple.saddr;
-  p.remote_identity = mb_ipcache_identity(remote);     /* 3a */
-  id_prefix = mb_prefix_identity(remote);              /* 3b */
+  if (dir == MB_DIR_INGRESS)
+    p.proxy_origin = mb_proxy_origin_of(skb, &proxy_identity);
+  if (p.proxy_origin == MB_PROXY_ORIGIN_EGRESS) {
+    p.remote_identity = proxy_identity;
+    id_prefix = 0;
+  } else {
+    p.remote_identity = mb_ipcache_identity(remote); /* 3a */
+    id_prefix = mb_prefix_identity(remote);          /* 3b */
+  }
+  if (p.proxy_origin)
+    p.flags |= MB_FLOW_F_PROXY;
   q = p.tuple.protocol == MB_PROTO_ICMP ? 0 : p.dport; /* ICMP has no port: only any-port entries match */
   res = mb_policy_decide(p.ep->endpoint_id, dir, p.tuple.protocol, q, p.remote_identity, id_prefix); /* 3c */
   p.policy_match = res.match;
@@ -313,8 +357,12 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
       return MB_DROP(&p, MB_DROP_CT_NO_ENTRY);
     return MB_DROP(&p, MB_DROP_POLICY_DENIED);
   }
-  if (res.action == MB_POLICY_REDIRECT)
-    p.proxy_port = res.proxy_port; /* L7 proxy: later issue; forwarded for now */
+  if (res.action == MB_POLICY_REDIRECT && !p.proxy_origin) {
+    p.proxy_port = res.proxy_port;
+    if (p.tuple.protocol != MB_PROTO_TCP ||
+        !mb_proxy_listener_ready(skb, p.tuple.saddr, p.tuple.sport, p.proxy_port))
+      return MB_DROP(&p, MB_DROP_PROXY_UNAVAILABLE);
+  }
 
   /* 4. Admit: a lone RST needs no entry; a portless fragment has no tuple to track. */
   p.flags |= MB_FLOW_F_NEW;
@@ -326,9 +374,13 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
       p.rev_nat_index = mb_lb4_rev_index(&p.tuple); /* e.g. NodePort, translated before us */
     if (p.rev_nat_index)
       fresh.flags = MB_CT_F_LB;
+    if (p.proxy_origin == MB_PROXY_ORIGIN_INGRESS)
+      fresh.flags |= MB_CT_F_FROM_PROXY;
     if (mb_ct_create(&p.tuple, &fresh, p.tcp_flags, p.len, p.now, p.cfg) < 0)
       return MB_DROP(&p, MB_DROP_CT_CREATE_FAILED);
   }
+  if (p.proxy_port)
+    return mb_to_proxy(&p, true);
   return mb_forward(&p, true);
 }
 
@@ -342,6 +394,30 @@ SEC("tc")
 int to_pod(struct __sk_buff *skb)
 {
   return mb_handle(skb, MB_DIR_INGRESS);
+}
+
+/* to_proxy: tc/tcx ingress of the proxy device (proxy.h). Only to_pod's hairpin sends packets here,
+ * marked with the proxy port; they are assigned to the proxy's socket and delivered locally. The
+ * packet was counted and reported by to_pod already; a listener gone in between is counted again. */
+SEC("tc")
+int to_proxy(struct __sk_buff *skb)
+{
+  struct mb_pkt p = { .skb = skb, .dir = MB_DIR_INGRESS };
+  __u32 mark = mb_skb_mark(skb);
+
+  p.len = skb->len;
+  if ((mark & MB_MARK_MAGIC_MASK) != MB_MARK_TO_PROXY || skb->protocol != bpf_htons(MB_ETH_P_IP)) {
+    mb_count(MB_DIR_INGRESS, MB_VERDICT_DROPPED, MB_DROP_INVALID, p.len); /* not sent by to_pod */
+    return MB_TC_DROP;
+  }
+  if (mb_parse_ipv4(&p) || p.tuple.protocol != MB_PROTO_TCP ||
+      mb_proxy_assign(skb, p.tuple.saddr, p.tuple.sport, mark >> 16, p.tcp_flags) < 0) {
+    mb_count(MB_DIR_INGRESS, MB_VERDICT_DROPPED, MB_DROP_PROXY_UNAVAILABLE, p.len);
+    return MB_TC_DROP;
+  }
+  /* it was addressed to the pod's MAC: without this, IP input would drop it as not for us */
+  bpf_skb_change_type(skb, MB_PACKET_HOST);
+  return MB_TC_PASS;
 }
 
 char _license[] SEC("license") = "GPL";

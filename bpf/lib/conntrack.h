@@ -39,6 +39,7 @@ enum mb_ct_state {
 #define MB_CT_F_FIN_ORIG (1U << 1)
 #define MB_CT_F_FIN_REPLY (1U << 2)
 #define MB_CT_F_LB (1U << 3) /* service-translated (lb_nat.h): replies are rewritten back to the VIP */
+#define MB_CT_F_FROM_PROXY (1U << 4) /* opened by the ingress L7 proxy (proxy.h): replies go to it */
 
 struct mb_ct_key {
   __be32 saddr; /* original direction */

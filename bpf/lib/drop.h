@@ -13,7 +13,7 @@ enum mb_verdict {
   MB_VERDICT_NONE = 0,
   MB_VERDICT_FORWARDED = 1,
   MB_VERDICT_DROPPED = 2,
-  MB_VERDICT_REDIRECTED = 3, /* reserved for the L7 proxy (later issue) */
+  MB_VERDICT_REDIRECTED = 3, /* handed to the L7 proxy (proxy.h) */
   MB_VERDICT_MAX = 4,
 };
 
@@ -28,6 +28,8 @@ enum mb_drop_reason {
   MB_DROP_UNSUPPORTED_L3 = 5,   /* IPv6 (not supported yet) on an enforcing endpoint */
   MB_DROP_FRAGMENT = 6,         /* non-first IPv4 fragment that policy cannot admit without ports */
   MB_DROP_CT_CREATE_FAILED = 7, /* conntrack entry could not be created */
+  /* 8-11: L7 proxy (proxy.h) */
+  MB_DROP_PROXY_UNAVAILABLE = 8, /* redirect target proxy not listening: fail closed */
   /* 12-15: services (lb.h) */
   MB_DROP_NO_SERVICE_BACKEND = 12, /* a service frontend with no backend that may take new connections */
   MB_DROP_SERVICE_NAT_FAILED = 13, /* the service NAT entry could not be created */

@@ -29,6 +29,7 @@ enum mb_event_type {
 #define MB_FLOW_F_FRAGMENT (1U << 2) /* non-first IPv4 fragment (no ports) */
 #define MB_FLOW_F_RELATED (1U << 3)  /* ICMP error belonging to a tracked connection */
 #define MB_FLOW_F_FRAG_PORTS (1U << 4) /* later fragment whose ports came from its first fragment */
+#define MB_FLOW_F_PROXY (1U << 5)      /* sent by the L7 proxy (its upstream connection) */
 
 struct mb_event_hdr {
   __u8 type;    /* enum mb_event_type */

@@ -23,6 +23,13 @@ import { IpCache, PrefixMap } from './maps/ipcache';
 import { PolicyMap } from './maps/policy';
 import type { DatapathPolicyEntry } from './maps/policyKeys';
 import { BpfObject, type BpfProgram } from './native';
+import {
+  type AttachProxyOptions,
+  attachProxy,
+  detachProxy,
+  type ProxyAttachment,
+} from './proxy/proxyAttachment';
+import { PROXY_CONFIG_MAP, ProxyConfigMap } from './proxy/proxyConfig';
 import { openServiceObjects, type ServiceObjects } from './services/serviceObjects';
 
 export const DEFAULT_PIN_ROOT = '/sys/fs/bpf/membrane';
@@ -66,7 +73,10 @@ export class Datapath {
   readonly config: ConfigMap;
   /** service load balancing (socket-level, packet-level, NodePort): see services/ */
   readonly services: ServiceObjects;
+  /** proxy_cfg: the device ingress L7 redirects are hairpinned into */
+  readonly proxyConfig: ProxyConfigMap;
   private readonly readers = new Set<FlowReader>();
+  private proxyAttached: AttachProxyOptions | null = null;
   private closed = false;
 
   private constructor(
@@ -82,6 +92,7 @@ export class Datapath {
     this.conntrack = new ConntrackMap(m(MAP_NAMES.conntrack));
     this.counters = new Counters(m(MAP_NAMES.counters), m(MAP_NAMES.eventState));
     this.config = new ConfigMap(m(MAP_NAMES.config));
+    this.proxyConfig = new ProxyConfigMap(m(PROXY_CONFIG_MAP));
     this.services = openServiceObjects(object, this.objectDir, join(pinRoot, 'maps'), join(pinRoot, 'links'));
   }
 
@@ -169,6 +180,24 @@ export class Datapath {
     this.conntrack.deleteEndpoint(endpointId);
   }
 
+  /**
+   * L7 redirects: policy routing, the proxy device and its `to_proxy` program (idempotent, re-adopts
+   * a pinned link). Until this runs, ingress redirects drop with PROXY_UNAVAILABLE. See proxy/.
+   */
+  attachProxy(opts: AttachProxyOptions = {}): ProxyAttachment {
+    this.proxyAttached = opts; // first: a half-done attach is still undone by destroy()
+    return attachProxy(
+      { program: this.object.program('to_proxy'), linksDir: this.linksDir, config: this.proxyConfig },
+      opts,
+    );
+  }
+
+  /** Undo attachProxy (also what destroy() does); redirects drop from here on. */
+  detachProxy(): void {
+    detachProxy({ linksDir: this.linksDir, config: this.proxyConfig }, this.proxyAttached);
+    this.proxyAttached = null;
+  }
+
   /** endpoint ids with pinned links (what a restarted agent finds) */
   attachedEndpointIds(): number[] {
     return pinnedEndpointIds(this.linksDir);
@@ -201,6 +230,7 @@ export class Datapath {
       const ep = this.endpoints.byId(id);
       detachEndpointLinks(this.linksDir, id, ep?.ifindex ?? null);
     }
+    this.detachProxy();
     this.services.detachAll();
     this.close();
     removePinRoot(this.pinRoot);

@@ -18,5 +18,6 @@ export * from './maps/portPrefixes';
 export type { RawMap, StructLayout } from './maps/rawMap';
 export * from './native';
 export * from './netns';
+export * from './proxy';
 export * from './services';
 export { ServiceObjects } from './services/serviceObjects';

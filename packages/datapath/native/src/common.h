@@ -60,6 +60,7 @@ bool init_objects(napi_env env, napi_value exports);
 bool init_links(napi_env env, napi_value exports);
 bool init_progs(napi_env env, napi_value exports);
 bool init_ringbuf(napi_env env, napi_value exports);
+bool init_proxy_sockets(napi_env env, napi_value exports);
 
 /* libbpf log capture: while active, libbpf's messages are appended to a buffer that errors
  * from loadObject carry as `.log` (the verifier's explanation is usually there). */

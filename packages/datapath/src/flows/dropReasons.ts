@@ -10,6 +10,7 @@ export const DROP_REASONS = {
   5: 'UNSUPPORTED_L3_PROTOCOL',
   6: 'UNSUPPORTED_FRAGMENT',
   7: 'CT_CREATE_FAILED',
+  8: 'PROXY_UNAVAILABLE', // redirect target proxy not listening: fail closed
   12: 'NO_SERVICE_BACKEND', // a service frontend with no backend that may take new connections
   13: 'SERVICE_NAT_FAILED', // the service NAT entry could not be created
 } as const satisfies Record<number, string>;
@@ -25,6 +26,7 @@ export const DROP_REASON = {
   UNSUPPORTED_L3_PROTOCOL: 5,
   UNSUPPORTED_FRAGMENT: 6,
   CT_CREATE_FAILED: 7,
+  PROXY_UNAVAILABLE: 8,
   NO_SERVICE_BACKEND: 12,
   SERVICE_NAT_FAILED: 13,
 } as const satisfies Record<DropReasonName, number>;

@@ -44,6 +44,7 @@ export const FLOW_F_NEW = 2;
 export const FLOW_F_FRAGMENT = 4;
 export const FLOW_F_RELATED = 8;
 export const FLOW_F_FRAG_PORTS = 16;
+export const FLOW_F_PROXY = 32;
 
 /** Batch framing added by the native reader before each record. */
 const BATCH_HDR = 8;
@@ -76,6 +77,8 @@ export interface FlowRecord {
   /** an ICMP error that belongs to a tracked connection (also isReply) */
   isRelated: boolean;
   proxyPort: number;
+  /** sent by the L7 proxy (its upstream connection to the original destination) */
+  fromProxy?: boolean;
   sourceFile: number;
   sourceLine: number;
   /** which policy lookup decided: 0 none, 1 label identity, 2 any identity, 3 prefix identity */
@@ -134,6 +137,7 @@ export function decodeFlowBatch(batch: Buffer, out: FlowRecord[] = [], stats?: D
       isFragment: (flags & FLOW_F_FRAGMENT) !== 0,
       isRelated: (flags & FLOW_F_RELATED) !== 0,
       proxyPort: dv.getUint16(r + 54, true),
+      fromProxy: (flags & FLOW_F_PROXY) !== 0,
       sourceLine: dv.getUint16(r + 56, true),
       sourceFile: dv.getUint8(r + 58),
       policyMatch: dv.getUint8(r + 59),

@@ -172,6 +172,17 @@ export interface NativeBinding {
   progTestRunAsync(progFd: number, packet: Uint8Array, repeat?: number): Promise<TestRunResult>;
 
   RingBufReader: new (mapFd: number, opts: RingBufReaderOptions) => NativeRingBufReader;
+
+  /** native/src/proxy_sock.c: sockets of the L7 proxy (see src/proxy/sockets.ts) */
+  proxyListen(address: string, port: number, backlog: number): number;
+  proxySocket(opts: {
+    mark?: number;
+    transparent?: boolean;
+    bindAddress?: string;
+    portLo?: number;
+    portHi?: number;
+  }): number;
+  sockName(fd: number): { address: string; port: number };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
