@@ -4,6 +4,7 @@
 // untranslated fails instead of leaving the machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/harness';
+import { Datapath } from '../datapath';
 import type { TestPod } from '../testing';
 import { GuardRoutes, type PeerRun, requests, runPeer, TestCgroup } from './testing/lbTestKit';
 import type { ServiceBackend, ServiceFrontend } from './types';
@@ -188,6 +189,39 @@ describe('socket-level load balancing (cgroup connect4/sendmsg4/recvmsg4/getpeer
       held.child.stdin?.end();
       held.child.kill('SIGKILL');
     }
+  });
+
+  it('keeps balancing with no process holding the programs (pinned links); a restarted agent re-adopts', async () => {
+    h.dp.services.upsert(
+      frontend(),
+      backends.map((b) => backend(b)),
+      { algorithm: 'random' },
+    );
+    const before = h.dp.services.list();
+    h.dp.services.close(); // this process lets go of sock.o; the pinned links stay attached
+    const r = await requests(client.netns, 'tcp-many', vip, 80, 30, cg.path);
+    expect(r.failures).toBe(0);
+    expect(r.peers).toEqual({ [vip]: 30 });
+    const again = Datapath.open({ pinRoot: h.net.pinRoot });
+    try {
+      expect(again.services.list()).toEqual(before);
+      expect(new Set(Object.values(again.services.attachSocketLb(cg.path)))).toEqual(new Set(['updated']));
+      const svc = before.find((s) => s.frontend.protocol === 'TCP');
+      const [first] = backends as [TestPod];
+      const up = again.services.upsert(frontend(), [backend(first)], { algorithm: 'random' });
+      expect(up.id).toBe(svc?.id);
+      expect(up.revision).toBe((svc?.revision ?? 0) + 1);
+      const only = await requests(client.netns, 'tcp-many', vip, 80, 20, cg.path);
+      expect(only.names).toEqual({ [first.name]: 20 });
+    } finally {
+      again.close();
+    }
+    // this process's table learns the new state the same way a restarted agent does
+    h.dp.services.upsert(
+      frontend(),
+      backends.map((b) => backend(b)),
+      { algorithm: 'random' },
+    );
   });
 
   it('a frontend with no active backend refuses at once; deleting the service stops new connections', async () => {
