@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { demoAddresses, demoPods } from '../../apps/agent/src/daemon/demoObjects';
 
 // A real standalone agent for the browser tests: real eBPF (its own pin root), real pods as
 // network namespaces in a /24 of 10.251.0.0/16 nobody else uses, real traffic from workloads.
@@ -9,7 +10,6 @@ import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 const MEMBRANE = path.join(REPO, 'apps/agent/bin/membrane.mjs');
-const DEMO_CLIENT = path.join(REPO, 'apps/agent/runtime/democlient.mjs');
 
 export interface Lab {
   url: string;
@@ -17,15 +17,18 @@ export interface Lab {
   readToken: string;
   stateDir: string;
   pinRoot: string;
+  /** first three octets of the lab's pod /24 */
+  subnetBase: string;
   /** `membrane <args>` against this lab's agent; returns stdout */
   cli(args: string[], input?: string): string;
   stop(): Promise<void>;
 }
 
-function freeSubnet(): string {
+function freeSubnetBase(): string {
   for (let i = 0; i < 100; i++) {
-    const net = `10.251.${Math.floor(Math.random() * 256)}.0/24`;
-    if (execFileSync('ip', ['route', 'show', 'root', net], { encoding: 'utf8' }).trim() === '') return net;
+    const base = `10.251.${Math.floor(Math.random() * 256)}`;
+    if (execFileSync('ip', ['route', 'show', 'root', `${base}.0/24`], { encoding: 'utf8' }).trim() === '')
+      return base;
   }
   throw new Error('no free 10.251.x.0/24 subnet');
 }
@@ -50,6 +53,7 @@ export async function startLab(port: number): Promise<Lab> {
   const stateDir = mkdtempSync('/tmp/membrane-web-lab-');
   const pinRoot = `/sys/fs/bpf/membrane-web-${suffix}`;
   const env = { ...process.env, MEMBRANE_LOG_LEVEL: 'warn' };
+  const subnetBase = freeSubnetBase();
   const agent: ChildProcess = spawn(
     process.execPath,
     [
@@ -62,7 +66,7 @@ export async function startLab(port: number): Promise<Lab> {
       '--pin-root',
       pinRoot,
       '--pod-cidr',
-      freeSubnet(),
+      `${subnetBase}.0/24`,
       '--node',
       `web-lab-${suffix}`,
     ],
@@ -107,61 +111,20 @@ export async function startLab(port: number): Promise<Lab> {
     });
     const adminToken = readFileSync(path.join(stateDir, 'tokens/admin'), 'utf8').trim();
     const readToken = readFileSync(path.join(stateDir, 'tokens/read-only'), 'utf8').trim();
-    return { url, adminToken, readToken, stateDir, pinRoot, cli, stop };
+    return { url, adminToken, readToken, stateDir, pinRoot, subnetBase, cli, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** The lab's workloads: a backend, a frontend calling it, and an intruder from another namespace. */
-export function labWorld(): string {
-  return `
-apiVersion: v1
-kind: Namespace
-metadata: { name: shop }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: outside }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: backend, namespace: shop, labels: { app: backend } }
-spec:
-  containers:
-  - name: server
-    ports:
-    - { containerPort: 8080, name: api }
-    - { containerPort: 9090, name: admin }
-`;
-}
-
-export function labClients(backendIp: string): string {
-  const client = (name: string, ns: string, targets: string[]) => `
-apiVersion: v1
-kind: Pod
-metadata: { name: ${name}, namespace: ${ns}, labels: { app: ${name} } }
-spec:
-  containers:
-  - name: main
-    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(DEMO_CLIENT)}, "1000", ${targets.map((t) => JSON.stringify(t)).join(', ')}]
-`;
-  return [
-    client('frontend', 'shop', [`${backendIp}:8080`, `${backendIp}:9090`]),
-    client('intruder', 'outside', [`${backendIp}:8080`]),
-  ].join('---');
-}
-
-/** Starts the lab's pods; returns the backend's address. */
+/**
+ * The lab's workloads are the demo's (apps/agent/src/daemon/demoObjects.ts), without its
+ * policies: the Star Wars pods (default/deathstar, tiefighter, xwing) and the shop (frontend →
+ * catalog, cart → db, plus the frontend's shortcut to the db). Returns the deathstar's address.
+ */
 export function populate(lab: Lab): string {
-  lab.cli(['apply', '-f', '-'], labWorld());
-  const pod = JSON.parse(lab.cli(['get', 'pods', 'backend', '-n', 'shop', '-o', 'json'])) as {
-    status?: { podIP?: string };
-    items?: { status?: { podIP?: string } }[];
-  };
-  const ip = pod.status?.podIP ?? pod.items?.[0]?.status?.podIP;
-  if (!ip) throw new Error('backend pod has no address');
-  lab.cli(['apply', '-f', '-'], labClients(ip));
-  return ip;
+  const addresses = demoAddresses(lab.subnetBase);
+  lab.cli(['apply', '-f', '-'], demoPods(addresses, { intervalMs: 1000 }));
+  return addresses.deathstar;
 }

@@ -14,7 +14,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const backendIp = populate(lab);
+    const deathstarIp = populate(lab);
     web = await startWeb(lab.url);
     Object.assign(process.env, {
       MEMBRANE_WEB_URL: web.url,
@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       MEMBRANE_LAB_ADMIN_TOKEN: lab.adminToken,
       MEMBRANE_LAB_READ_TOKEN: lab.readToken,
       MEMBRANE_LAB_STATE_DIR: lab.stateDir,
-      MEMBRANE_LAB_BACKEND_IP: backendIp,
+      MEMBRANE_LAB_DEATHSTAR_IP: deathstarIp,
     });
   } catch (err) {
     await teardown();

@@ -11,7 +11,9 @@ process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 try {
   const ip = populate(lab);
-  console.log(JSON.stringify({ url: lab.url, admin: lab.adminToken, readOnly: lab.readToken, backend: ip }));
+  console.log(
+    JSON.stringify({ url: lab.url, admin: lab.adminToken, readOnly: lab.readToken, deathstar: ip }),
+  );
 } catch (err) {
   console.error(err);
   await stop();

@@ -7,4 +7,7 @@ export const PODSERVER = `${RUNTIME_DIR}podserver.mjs`;
 export const PROBER = `${RUNTIME_DIR}probe.mjs`;
 export const SUPERVISOR = `${RUNTIME_DIR}supervise.sh`;
 export const DEMO_CLIENT = `${RUNTIME_DIR}democlient.mjs`;
+export const DEATHSTAR = `${RUNTIME_DIR}deathstar.mjs`;
+export const REQUESTER = `${RUNTIME_DIR}requester.mjs`;
+export const SHOP_SERVICE = `${RUNTIME_DIR}shopservice.mjs`;
 export const AGENT_ROOT = fileURLToPath(new URL('../', import.meta.url));

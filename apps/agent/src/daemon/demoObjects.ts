@@ -1,53 +1,22 @@
-import { DEMO_CLIENT } from '../paths';
+import { type ShopAddresses, shopAddresses, shopPods } from './shopApp';
+import { starWarsPods } from './starwars';
 
-// The demo's little world: a shop namespace with a backend and a frontend that calls it, an
-// outsider in another namespace that tries too, and one policy that lets only the frontend in,
-// and only on the API port.
+// Everything the demo runs, addressed inside one /24 (its first three octets): the Star Wars
+// pods and the shop. The playwright lab starts the same objects (without the policies).
 
-export const DEMO_NAMESPACES = `
-apiVersion: v1
-kind: Namespace
-metadata: { name: shop, labels: { team: shop } }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: outside }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: backend, namespace: shop, labels: { app: backend } }
-spec:
-  containers:
-  - name: server
-    ports:
-    - { containerPort: 8080, name: api }
-    - { containerPort: 9090, name: admin }
-`;
+export { DB_PORT, SHOP_POLICY, SHOP_PORT, type ShopAddresses } from './shopApp';
+export { DEATHSTAR_PORT, STARWARS_L4_POLICY, STARWARS_L7_POLICY } from './starwars';
 
-export function demoClients(backendIp: string): string {
-  const client = (name: string, ns: string, app: string, interval: number, targets: string[]) => `
-apiVersion: v1
-kind: Pod
-metadata: { name: ${name}, namespace: ${ns}, labels: { app: ${app} } }
-spec:
-  containers:
-  - name: main
-    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(DEMO_CLIENT)}, "${interval}", ${targets.map((t) => JSON.stringify(t)).join(', ')}]
-`;
-  return [
-    client('frontend', 'shop', 'frontend', 2000, [`${backendIp}:8080`, `${backendIp}:9090`]),
-    client('intruder', 'outside', 'intruder', 3000, [`${backendIp}:8080`]),
-  ].join('---');
+export interface DemoAddresses {
+  deathstar: string;
+  shop: ShopAddresses;
 }
 
-export const DEMO_POLICY = `
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: { name: backend-api-from-frontend, namespace: shop }
-spec:
-  description: only the frontend may call the backend, and only its API port
-  endpointSelector: { matchLabels: { app: backend } }
-  ingress:
-  - fromEndpoints: [{ matchLabels: { app: frontend } }]
-    toPorts: [{ ports: [{ port: "8080", protocol: TCP }] }]
-`;
+export function demoAddresses(subnetBase: string): DemoAddresses {
+  return { deathstar: `${subnetBase}.10`, shop: shopAddresses(subnetBase) };
+}
+
+/** Namespaces and pods of both apps, as one multi-document YAML. */
+export function demoPods(addresses: DemoAddresses, opts: { intervalMs?: number } = {}): string {
+  return [starWarsPods({ deathstarIp: addresses.deathstar, ...opts }), shopPods(addresses.shop)].join('---');
+}

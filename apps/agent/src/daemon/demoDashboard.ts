@@ -1,0 +1,108 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { AGENT_ROOT } from '../paths';
+
+// The dashboard for the demo: the production build of apps/web under `next start`, on loopback,
+// pointed at the demo's agent. Started from the next binary itself (not npx) in its own process
+// group, so stopping it leaves no next-server behind.
+
+const WEB = join(AGENT_ROOT, '../web');
+const NEXT = join(AGENT_ROOT, '../../node_modules/.bin/next');
+
+export interface Dashboard {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function pickPort(preferred: number): Promise<number> {
+  if (preferred > 0 && (await portFree(preferred))) return preferred;
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function dashboardAvailable(): boolean {
+  return existsSync(NEXT) && existsSync(join(WEB, 'package.json'));
+}
+
+/** Builds apps/web when no production build exists yet (scripts/demo's bootstrap normally has). */
+function ensureBuilt(say: (s: string) => void): void {
+  if (existsSync(join(WEB, '.next/BUILD_ID'))) return;
+  say('building the dashboard (first run only)…');
+  execFileSync(NEXT, ['build'], {
+    cwd: WEB,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+}
+
+export async function startDashboard(opts: {
+  agentUrl: string;
+  port: number;
+  say: (s: string) => void;
+}): Promise<Dashboard> {
+  ensureBuilt(opts.say);
+  const port = await pickPort(opts.port);
+  const child: ChildProcess = spawn(NEXT, ['start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: WEB,
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      MEMBRANE_AGENT_URL: opts.agentUrl,
+      MEMBRANE_AGENTS: '',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + String(d)).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const until = Date.now() + 5_000;
+    while (child.exitCode === null && child.signalCode === null && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }
+  };
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the dashboard exited: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/signin`)).ok) return { url, pid: child.pid!, stop };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) {
+      await stop();
+      throw new Error(`the dashboard did not answer within 60 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
