@@ -39,11 +39,13 @@ export function policyHref(ref: {
   return `/policies?${q}`;
 }
 
-/** Why a flow got its verdict, in words, from what the agent recorded. */
-function Why({ flow, judge }: { flow: Flow; judge?: FlowJudge }) {
+/** The rules the agent recorded on the flow when the datapath decided (Hubble's *_allowed_by / *_denied_by). */
+function RecordedRules({ flow }: { flow: Flow }) {
   const refs = decidingPolicies(flow);
-  if (refs.length > 0) {
-    return (
+  if (refs.length === 0) return null;
+  return (
+    <div data-testid="why-recorded">
+      <p className="muted small">Recorded by the agent when the flow happened:</p>
       <ul>
         {refs.map((r) => (
           <li key={`${r.direction}-${r.kind}-${r.namespace}-${r.name}-${r.ruleIndex}`}>
@@ -57,37 +59,46 @@ function Why({ flow, judge }: { flow: Flow; judge?: FlowJudge }) {
           </li>
         ))}
       </ul>
-    );
-  }
+    </div>
+  );
+}
+
+/** Why a flow got its verdict: what the agent recorded, next to packages/policy's evaluation now. */
+function Why({ flow, judge }: { flow: Flow; judge?: FlowJudge }) {
+  const recorded = decidingPolicies(flow).length > 0;
   if (judge) {
     const d = judge.judge(flow);
     if (d) {
       const denied = outcome(d) === 'denied';
       return (
-        <div data-testid="why">
-          <p>
-            With the policies now in force this flow is <strong>{denied ? 'denied' : 'allowed'}</strong>
-            {d.verdict === 'redirected' ? ' (through the L7 proxy)' : ''}: {d.reason}.
-          </p>
-          {d.decidedBy.length > 0 && (
-            <ul>
-              {d.decidedBy.map((r) => (
-                <li key={describeRule(r)}>
-                  <Link href={ruleHref(r)}>{describeRule(r)}</Link>
-                </li>
-              ))}
-            </ul>
-          )}
-          {denied !== (flow.verdict === 'DROPPED') && (
-            <p className="muted small">
-              The datapath decided otherwise when the flow happened ({flow.verdict}): the policies have
-              changed since, or the connection was already established.
+        <>
+          <RecordedRules flow={flow} />
+          <div data-testid="why">
+            <p>
+              With the policies now in force this flow is <strong>{denied ? 'denied' : 'allowed'}</strong>
+              {d.verdict === 'redirected' ? ' (through the L7 proxy)' : ''}: {d.reason}.
             </p>
-          )}
-        </div>
+            {d.decidedBy.length > 0 && (
+              <ul>
+                {d.decidedBy.map((r) => (
+                  <li key={describeRule(r)}>
+                    <Link href={ruleHref(r)}>{describeRule(r)}</Link>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {denied !== (flow.verdict === 'DROPPED') && (
+              <p className="muted small">
+                The datapath decided otherwise when the flow happened ({flow.verdict}): the policies have
+                changed since, or the connection was already established.
+              </p>
+            )}
+          </div>
+        </>
       );
     }
   }
+  if (recorded) return <RecordedRules flow={flow} />;
   if (flow.verdict === 'DROPPED') {
     return (
       <p>
