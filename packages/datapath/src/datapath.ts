@@ -28,6 +28,8 @@ import {
   attachProxy,
   detachProxy,
   type ProxyAttachment,
+  proxyDefaultsFor,
+  proxyLinkPinPath,
 } from './proxy/proxyAttachment';
 import { PROXY_CONFIG_MAP, ProxyConfigMap } from './proxy/proxyConfig';
 import { openServiceObjects, type ServiceObjects } from './services/serviceObjects';
@@ -185,17 +187,25 @@ export class Datapath {
    * a pinned link). Until this runs, ingress redirects drop with PROXY_UNAVAILABLE. See proxy/.
    */
   attachProxy(opts: AttachProxyOptions = {}): ProxyAttachment {
-    this.proxyAttached = opts; // first: a half-done attach is still undone by destroy()
+    const full = { ...proxyDefaultsFor(this.pinRoot, DEFAULT_PIN_ROOT), ...opts };
+    this.proxyAttached = full; // first: a half-done attach is still undone by destroy()
     return attachProxy(
       { program: this.object.program('to_proxy'), linksDir: this.linksDir, config: this.proxyConfig },
-      opts,
+      full,
     );
   }
 
   /** Undo attachProxy (also what destroy() does); redirects drop from here on. */
   detachProxy(): void {
-    detachProxy({ linksDir: this.linksDir, config: this.proxyConfig }, this.proxyAttached);
+    const attached = this.proxyAttached ?? this.pinnedProxyDefaults();
+    detachProxy({ linksDir: this.linksDir, config: this.proxyConfig }, attached);
     this.proxyAttached = null;
+  }
+
+  /** what a restarted process attached with, if its proxy link is pinned here (same derivation) */
+  private pinnedProxyDefaults(): AttachProxyOptions | null {
+    if (!existsSync(proxyLinkPinPath(this.linksDir))) return null;
+    return proxyDefaultsFor(this.pinRoot, DEFAULT_PIN_ROOT); // the device is read from the link
   }
 
   /** endpoint ids with pinned links (what a restarted agent finds) */

@@ -3,6 +3,7 @@
 // upstream reaches the server once, judged with the original identity; no listener -> fail closed.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Datapath } from '../src/datapath';
 import { DROP_REASON } from '../src/flows/dropReasons';
 import type { FlowReader } from '../src/flows/flowReader';
 import type { FlowRecord } from '../src/flows/flowRecord';
@@ -287,5 +288,24 @@ describe('ingress redirect (to_pod, hairpin through the proxy device)', () => {
       h.dp.proxyConfig.set(cfg);
     }
     expect(await probeTcp(a, b, 80, ALLOW_MS)).toBe('allowed');
+  });
+});
+
+describe('lifecycle', () => {
+  it('a second process on the same pins re-adopts the proxy attachment', () => {
+    const again = Datapath.open({
+      pinRoot: h.net.pinRoot,
+      ...(process.env.MEMBRANE_TEST_BPF_OBJECT ? { objectPath: process.env.MEMBRANE_TEST_BPF_OBJECT } : {}),
+    });
+    try {
+      const out = again.attachProxy({ device, ...routing });
+      expect(out.device).toBe(device);
+      expect(['unchanged', 'updated']).toContain(out.link);
+      expect(again.proxyConfig.get().ifindex).toBe(out.ifindex);
+      expect(proxyRoutingPresent(routing)).toBe(true);
+    } finally {
+      again.close(); // leaves everything in place, as an agent restart would
+    }
+    expect(existsSync(`/sys/class/net/${device}`)).toBe(true);
   });
 });

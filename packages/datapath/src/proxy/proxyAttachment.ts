@@ -1,13 +1,14 @@
 // What Datapath.attachProxy/detachProxy do, kept out of the facade: routing, the proxy device, the
 // `to_proxy` program on its ingress (link pinned under <pinRoot>/links like the endpoints', so a
 // restarted agent re-adopts it) and the device's ifindex in `proxy_cfg` for to_pod's hairpin.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { detachPinned, ensureLink, type LinkOutcome } from '../endpointLinks';
 import { BpfLink, type BpfProgram } from '../native';
 import type { ProxyConfigMap } from './proxyConfig';
 import { DEFAULT_PROXY_DEVICE, deleteProxyDevice, ensureProxyDevice, ifnameOf } from './proxyDevice';
-import { ensureProxyRouting, type ProxyRoutingOptions, removeProxyRouting } from './routing';
+import { ensureProxyRouting, PROXY_ROUTING, type ProxyRoutingOptions, removeProxyRouting } from './routing';
 
 export interface AttachProxyOptions extends ProxyRoutingOptions {
   /** ifb device for ingress redirects (default mbproxy0; tests use a unique name) */
@@ -24,6 +25,18 @@ export interface ProxyParts {
   program: BpfProgram;
   linksDir: string;
   config: ProxyConfigMap;
+}
+
+/**
+ * Device, table and rule preference for a datapath pinned at pinRoot: the defaults (mbproxy0, 2770)
+ * for the agent's own root, and names/numbers derived from the root otherwise, so that test agents
+ * running side by side never share (or tear down) each other's rule, table or device.
+ */
+export function proxyDefaultsFor(pinRoot: string, defaultRoot: string): Required<AttachProxyOptions> {
+  if (pinRoot === defaultRoot) return { device: DEFAULT_PROXY_DEVICE, ...PROXY_ROUTING };
+  const h = createHash('sha1').update(pinRoot).digest();
+  const n = 29000 + (h.readUInt16BE(0) % 3000); // 29000..31999: clear of 2770 and of main (32766)
+  return { device: `mbpx${h.toString('hex').slice(0, 8)}`, table: n, priority: n };
 }
 
 export function proxyLinkPinPath(linksDir: string): string {
@@ -54,7 +67,7 @@ export function detachProxy(
   if (!attached && pinnedDevice === undefined) return false;
   parts.config.set({ ifindex: 0 });
   detachPinned(pin);
-  const device = attached?.device ?? pinnedDevice ?? (attached ? DEFAULT_PROXY_DEVICE : null);
+  const device = pinnedDevice ?? attached?.device ?? null; // the pinned link knows best
   if (device) deleteProxyDevice(device);
   removeProxyRouting(attached ?? {});
   return true;
