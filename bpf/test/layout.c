@@ -13,6 +13,7 @@
 #include "conntrack.h"
 #include "events.h"
 #include "lb.h"
+#include "proxy.h"
 
 static int first_struct = 1, first_field;
 
@@ -68,6 +69,9 @@ int main(void)
   FIELD(mb_flow_event, rev_nat_index) END()
   BEGIN(mb_event_state) FIELD(mb_event_state, last_ns) FIELD(mb_event_state, tokens)
   FIELD(mb_event_state, emitted) FIELD(mb_event_state, suppressed) FIELD(mb_event_state, lost) END()
+
+  /* L7 proxy (proxy.h) */
+  BEGIN(mb_proxy_config) FIELD(mb_proxy_config, ifindex) FIELD(mb_proxy_config, flags) END()
 
   /* services (lb.h) */
   BEGIN(mb_lb4_key) FIELD(mb_lb4_key, address) FIELD(mb_lb4_key, dport) FIELD(mb_lb4_key, backend_slot)

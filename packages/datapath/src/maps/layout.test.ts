@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultObjectPath } from '../datapath';
 import { EVENT_FLOW, EVENT_HDR_LAYOUT, FLOW_EVENT_LAYOUT, FLOW_EVENT_VERSION } from '../flows/flowRecord';
+import { PROXY_CONFIG_LAYOUT } from '../proxy/proxyConfig';
 import { CONFIG_LAYOUT, CONFIG_VERSION } from './config';
 import { CT_ENTRY_LAYOUT, CT_KEY_LAYOUT } from './conntrack';
 import { DIR_EGRESS, DIR_INGRESS, DROP_REASON_MAX, VERDICT_MAX } from './constants';
@@ -38,6 +39,7 @@ const CODECS: Record<string, StructLayout> = {
   mb_event_hdr: EVENT_HDR_LAYOUT,
   mb_flow_event: FLOW_EVENT_LAYOUT,
   mb_event_state: EVENT_STATE_LAYOUT,
+  mb_proxy_config: PROXY_CONFIG_LAYOUT,
 };
 
 describe('C structs and TypeScript codecs', () => {

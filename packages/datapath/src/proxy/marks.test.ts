@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   decodeProxyMark,
   egressUpstreamMark,
+  PROXY_MARK_FROM_EGRESS,
   PROXY_MARK_FROM_INGRESS,
   PROXY_MARK_MASK,
+  PROXY_MARK_TO_PROXY,
   toProxyMark,
 } from './marks';
 import { proxyDefaultsFor } from './proxyAttachment';
@@ -44,5 +47,20 @@ describe('proxyDefaultsFor', () => {
       expect(o.table).toBeLessThan(32000);
       expect(o.priority).toBe(o.table);
     }
+  });
+});
+
+describe('marks agree with bpf/lib/proxy.h', () => {
+  it('has the same values for every MB_MARK_* define', () => {
+    const header = readFileSync(new URL('../../../../bpf/lib/proxy.h', import.meta.url), 'utf8');
+    const defines = Object.fromEntries(
+      [...header.matchAll(/^#define (MB_MARK_\w+) (0x[0-9A-Fa-f]+)/gm)].map((m) => [m[1], Number(m[2])]),
+    );
+    expect(defines).toMatchObject({
+      MB_MARK_MAGIC_MASK: PROXY_MARK_MASK,
+      MB_MARK_TO_PROXY: PROXY_MARK_TO_PROXY,
+      MB_MARK_FROM_INGRESS_PROXY: PROXY_MARK_FROM_INGRESS,
+      MB_MARK_FROM_EGRESS_PROXY: PROXY_MARK_FROM_EGRESS,
+    });
   });
 });
