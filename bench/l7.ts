@@ -1,0 +1,206 @@
+// L7 proxy benchmark: `npm run bench -- l7 [--rounds N] [--seconds S] [--connections C]`
+// (defaults 4 rounds × 5 s, 64 connections). A real agent (own state dir, pin root, pod subnet)
+// with three pods: a client, and two identical HTTP servers — `web-l7` behind a CiliumNetworkPolicy
+// with HTTP rules (its connections are redirected to the agent's proxy) and `web-direct` behind the
+// same policy without HTTP rules (plain L3/L4). wrk (keep-alive, C connections) runs in the client
+// pod against each in turn, alternating the order every round; the ratios are medians over rounds.
+// The agent (so its proxy) is pinned to one core (taskset), wrk to the other. Progress on stderr;
+// stdout has the table and, as its last line, one JSON object.
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { AgentHarness } from '../apps/agent/test/harness';
+import { loadAverage } from './src/agentBench';
+import { median, round, table } from './src/stats';
+import { parseWrk, type WrkResult } from './src/wrk';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const ROUNDS = arg('rounds', 4);
+const SECONDS = arg('seconds', 5);
+const CONNECTIONS = arg('connections', 64);
+const NS = 'l7bench';
+const log = (s: string) => process.stderr.write(`[bench l7] ${s}\n`);
+
+const SERVER = `
+require('node:http').createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.end('ok'));
+}).listen(80, '0.0.0.0');
+`;
+
+function objects(): string {
+  const pod = (name: string, app: string, command: string[]) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, labels: { app } },
+    spec: { containers: [{ name: 'main', command, ports: [{ containerPort: 80, protocol: 'TCP' }] }] },
+  });
+  const policy = (name: string, app: string, http: boolean) => ({
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: { name, namespace: NS },
+    spec: {
+      endpointSelector: { matchLabels: { app } },
+      ingress: [
+        {
+          fromEndpoints: [{ matchLabels: { app: 'client' } }],
+          toPorts: [
+            {
+              ports: [{ port: '80', protocol: 'TCP' }],
+              ...(http ? { rules: { http: [{ method: 'GET', path: '/.*' }] } } : {}),
+            },
+          ],
+        },
+      ],
+    },
+  });
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+    pod('client', 'client', ['sleep', '3600']),
+    pod('web-l7', 'web-l7', [process.execPath, '-e', SERVER]),
+    pod('web-direct', 'web-direct', [process.execPath, '-e', SERVER]),
+    policy('web-l7-http', 'web-l7', true),
+    policy('web-direct-l4', 'web-direct', false),
+  ]
+    .map((o) => JSON.stringify(o))
+    .join('\n---\n');
+}
+
+function inNetns(netns: string, cmd: string[], timeoutMs: number, cpu?: number): Promise<string> {
+  const argv = ['netns', 'exec', netns, ...cmd];
+  const [file, args] = cpu === undefined ? ['ip', argv] : ['taskset', ['-c', String(cpu), 'ip', ...argv]];
+  return new Promise((resolve, reject) =>
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+}
+
+async function curlStatus(netns: string, method: string, url: string): Promise<string> {
+  const args = ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '2', '-X', method, url];
+  return inNetns(netns, args, 5000).catch(() => 'error');
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function main(): Promise<void> {
+  const load0 = loadAverage();
+  log(`starting agent (load average ${load0.join(' ')}, ${availableParallelism()} CPUs)`);
+  const h = await AgentHarness.start();
+  try {
+    await h.ok(['apply', '-f', '-'], objects());
+    const eps = JSON.parse(await h.ok(['get', 'endpoints', '-n', NS, '-o', 'json'])).items as {
+      pod: string;
+      ip: string;
+      netns: string;
+    }[];
+    const ep = (name: string) => {
+      const e = eps.find((x) => x.pod === name);
+      if (!e) throw new Error(`no endpoint ${name}`);
+      return e;
+    };
+    const client = ep('client').netns;
+    const urls = { direct: `http://${ep('web-direct').ip}/`, proxy: `http://${ep('web-l7').ip}/` };
+    await waitFor('servers', async () => {
+      const [a, b] = await Promise.all([
+        curlStatus(client, 'GET', urls.direct),
+        curlStatus(client, 'GET', urls.proxy),
+      ]);
+      return a === '200' && b === '200';
+    });
+    // the proxy really is in the path: a request its rules do not allow is answered 403 by it
+    const denied = await curlStatus(client, 'DELETE', urls.proxy);
+    const deniedDirect = await curlStatus(client, 'DELETE', urls.direct);
+    if (denied !== '403' || deniedDirect !== '200') {
+      throw new Error(`proxy not in the path: DELETE via proxy ${denied}, direct ${deniedDirect}`);
+    }
+    const agentPid = JSON.parse(readFileSync(join(h.stateDir, 'agent.json'), 'utf8')).pid as number;
+    const cpus = availableParallelism();
+    const agentCpu = cpus > 1 ? 1 : 0;
+    execFileSync('taskset', ['-a', '-p', '-c', String(agentCpu), String(agentPid)], { stdio: 'ignore' });
+    log(`agent pid ${agentPid} pinned to CPU ${agentCpu}; wrk on CPU 0; ${ROUNDS} rounds × ${SECONDS}s × 2`);
+
+    const wrk = async (url: string): Promise<WrkResult> => {
+      const cmd = ['wrk', '-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url];
+      return parseWrk(await inNetns(client, cmd, (SECONDS + 30) * 1000, 0));
+    };
+    await wrk(urls.proxy); // warm-up (JIT, conntrack, connection set-up)
+    const runs: Record<'direct' | 'proxy', WrkResult[]> = { direct: [], proxy: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? (['direct', 'proxy'] as const) : (['proxy', 'direct'] as const);
+      for (const kind of order) {
+        const res = await wrk(urls[kind]);
+        runs[kind].push(res);
+        log(
+          `round ${r + 1} ${kind}: ${Math.round(res.rps)} rps, p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms, errors ${res.errors}`,
+        );
+      }
+    }
+    const med = (kind: 'direct' | 'proxy', f: (w: WrkResult) => number) => median(runs[kind].map(f));
+    const ratios = runs.proxy.map((p, i) => p.rps / (runs.direct[i] as WrkResult).rps);
+    const added = runs.proxy.map((p, i) => p.p99Ms - (runs.direct[i] as WrkResult).p99Ms);
+    const result = {
+      bench: 'l7',
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      rps_direct: Math.round(med('direct', (w) => w.rps)),
+      rps_proxy: Math.round(med('proxy', (w) => w.rps)),
+      rps_ratio: round(median(ratios), 3),
+      p50_direct_ms: round(
+        med('direct', (w) => w.p50Ms),
+        3,
+      ),
+      p50_proxy_ms: round(
+        med('proxy', (w) => w.p50Ms),
+        3,
+      ),
+      p99_direct_ms: round(
+        med('direct', (w) => w.p99Ms),
+        3,
+      ),
+      p99_proxy_ms: round(
+        med('proxy', (w) => w.p99Ms),
+        3,
+      ),
+      p99_added_ms: round(median(added), 3),
+      errors_direct: runs.direct.reduce((n, w) => n + w.errors, 0),
+      errors_proxy: runs.proxy.reduce((n, w) => n + w.errors, 0),
+      agent_cpu: agentCpu,
+      loadavg_before: load0,
+      loadavg_after: loadAverage(),
+      targets: { rps_ratio: '>= 0.5', p99_added_ms: '<= 2' },
+    };
+    process.stdout.write(
+      `${table(
+        ['', 'direct', 'through proxy', 'target'],
+        [
+          ['requests/s (median)', String(result.rps_direct), String(result.rps_proxy), ''],
+          ['rps ratio (median of rounds)', '', String(result.rps_ratio), '>= 0.5'],
+          ['p50 ms', String(result.p50_direct_ms), String(result.p50_proxy_ms), ''],
+          ['p99 ms', String(result.p99_direct_ms), String(result.p99_proxy_ms), ''],
+          ['p99 added ms (median of rounds)', '', String(result.p99_added_ms), '<= 2'],
+          ['errors (socket + non-2xx)', String(result.errors_direct), String(result.errors_proxy), '0'],
+        ],
+      )}\n`,
+    );
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await h.destroy();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
