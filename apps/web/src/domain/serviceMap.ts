@@ -1,5 +1,6 @@
 import type { Flow } from '@membrane/api';
 import { flowHttp, flowPorts, flowProtocol, flowTimeMs, httpPath } from './flowFields';
+import { isTransitForward } from './flowOutcome';
 import {
   categoryOfCounts,
   categoryOfVerdict,
@@ -68,6 +69,8 @@ const MAX_HTTP_ENDPOINTS = 20;
 const zeroCounts = (): VerdictCounts => ({ forwarded: 0, dropped: 0, audit: 0, l7Dropped: 0 });
 
 function addVerdict(c: VerdictCounts, flow: Flow, n: number): void {
+  // Judged again at the destination: that observation is the outcome (see flowOutcome.ts).
+  if (isTransitForward(flow)) return;
   const cat = categoryOfVerdict(flow.verdict);
   c[cat] += n;
   if (cat === 'dropped' && flow.Type === 'L7') c.l7Dropped += n;
