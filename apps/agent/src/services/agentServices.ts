@@ -51,6 +51,10 @@ export class AgentServices {
   constructor(private readonly opts: AgentServicesOptions) {
     this.table = opts.datapath ?? new MemoryServiceTable();
     const allocations = new ServiceAllocations(opts.allocationsPath, opts.serviceCidr);
+    // Pod processes inherit the agent's cgroup: below a non-root socket-LB cgroup, the agent joins
+    // it before it starts any workload, so every pod is balanced.
+    const cgroup = opts.socketLbCgroup ?? DEFAULT_CGROUP_V2_ROOT;
+    if (opts.datapath && cgroup !== DEFAULT_CGROUP_V2_ROOT) joinCgroup(cgroup);
     if (allocations.ignoredCidr) {
       opts.log.warn('service CIDR is fixed at first start; ignoring --service-cidr', {
         serviceCidr: allocations.range.cidr,
@@ -196,7 +200,6 @@ export class AgentServices {
     this.attached = true;
     const cgroup = this.opts.socketLbCgroup ?? DEFAULT_CGROUP_V2_ROOT;
     try {
-      if (cgroup !== DEFAULT_CGROUP_V2_ROOT) joinCgroup(cgroup);
       dp.attachSocketLb(cgroup);
       this.opts.log.info('socket-level service LB attached', { cgroup });
     } catch (e) {
@@ -244,7 +247,7 @@ export class AgentServices {
   }
 }
 
-/** Pod processes inherit the agent's cgroup: join the socket-LB cgroup so they are balanced. */
+/** Moves this process into a cgroup v2 directory (created if missing). */
 function joinCgroup(path: string): void {
   mkdirSync(path, { recursive: true });
   writeFileSync(join(path, 'cgroup.procs'), `${process.pid}\n`);
