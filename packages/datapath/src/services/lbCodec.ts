@@ -90,8 +90,14 @@ export const LB_MAP_NAMES = {
   sockRevNat: 'lb4_sock_revnat',
 } as const;
 
+/** Zeroed bytes from Node's pooled allocator: map keys are small and made by the thousand. */
+function zeroed(size: number): Buffer {
+  return Buffer.allocUnsafe(size).fill(0);
+}
+
 export interface LbKey {
-  address: string;
+  /** dotted quad, or the address as a number (network bit order) */
+  address: string | number;
   port: number;
   protocol: number;
   /** 0 = the service header */
@@ -101,16 +107,33 @@ export interface LbKey {
 }
 
 export function encodeLbKey(k: LbKey): Buffer {
-  const b = Buffer.alloc(LB_KEY_LAYOUT.size);
-  b.writeUInt32BE(parseIpv4(k.address), 0);
-  b.writeUInt16BE(k.port, 4);
-  b.writeUInt16LE(k.slot, 6);
-  b.writeUInt8(k.protocol, 8);
-  b.writeUInt16LE(k.revision, 10);
+  return lbKeyBytes(
+    typeof k.address === 'number' ? k.address : parseIpv4(k.address),
+    k.port,
+    k.protocol,
+    k.slot,
+    k.revision,
+  );
+}
+
+/** encodeLbKey without the object: slot tables are encoded by the thousand. */
+export function lbKeyBytes(
+  address: number,
+  port: number,
+  protocol: number,
+  slot: number,
+  revision: number,
+): Buffer {
+  const b = zeroed(LB_KEY_LAYOUT.size);
+  b.writeUInt32BE(address, 0);
+  b.writeUInt16BE(port, 4);
+  b.writeUInt16LE(slot, 6);
+  b.writeUInt8(protocol, 8);
+  b.writeUInt16LE(revision, 10);
   return b;
 }
 
-export function decodeLbKey(b: Buffer): LbKey {
+export function decodeLbKey(b: Buffer): LbKey & { address: string } {
   return {
     address: formatIpv4(b.readUInt32BE(0)),
     port: b.readUInt16BE(4),
@@ -131,7 +154,7 @@ export interface LbHeader {
 }
 
 export function encodeLbHeader(h: LbHeader): Buffer {
-  const b = Buffer.alloc(LB_SERVICE_LAYOUT.size);
+  const b = zeroed(LB_SERVICE_LAYOUT.size);
   b.writeUInt16LE(h.count, 4);
   b.writeUInt16LE(h.revNatIndex, 6);
   b.writeUInt16LE(h.revision, 8);
@@ -154,7 +177,7 @@ export function decodeLbHeader(b: Buffer): LbHeader {
 
 /** The value of selection slot n > 0. */
 export function encodeLbSlot(backendId: number): Buffer {
-  const b = Buffer.alloc(LB_SERVICE_LAYOUT.size);
+  const b = zeroed(LB_SERVICE_LAYOUT.size);
   b.writeUInt32LE(backendId >>> 0, 0);
   return b;
 }
@@ -173,13 +196,13 @@ export interface LbBackendValue {
 }
 
 export function encodeBackendId(id: number): Buffer {
-  const b = Buffer.alloc(4);
+  const b = zeroed(4);
   b.writeUInt32LE(id >>> 0, 0);
   return b;
 }
 
 export function encodeLbBackend(v: LbBackendValue): Buffer {
-  const b = Buffer.alloc(LB_BACKEND_LAYOUT.size);
+  const b = zeroed(LB_BACKEND_LAYOUT.size);
   b.writeUInt32BE(parseIpv4(v.address), 0);
   b.writeUInt16BE(v.port, 4);
   b.writeUInt8(v.protocol, 6);
@@ -208,13 +231,13 @@ export interface LbReverseNat {
 }
 
 export function encodeRevNatIndex(id: number): Buffer {
-  const b = Buffer.alloc(2);
+  const b = zeroed(2);
   b.writeUInt16LE(id, 0);
   return b;
 }
 
 export function encodeLbReverseNat(v: LbReverseNat): Buffer {
-  const b = Buffer.alloc(LB_REVERSE_NAT_LAYOUT.size);
+  const b = zeroed(LB_REVERSE_NAT_LAYOUT.size);
   b.writeUInt32BE(parseIpv4(v.address), 0);
   b.writeUInt16BE(v.port, 4);
   b.writeUInt8(v.protocol, 6);

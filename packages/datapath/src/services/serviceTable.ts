@@ -23,6 +23,7 @@ import {
   LB_F_NODEPORT,
   type LbBackendValue,
   type LbHeader,
+  lbKeyBytes,
 } from './lbCodec';
 import { maglevTable } from './maglev';
 import {
@@ -64,6 +65,26 @@ interface Held {
 }
 
 const MAX_REV_NAT = 0xffff;
+
+export interface ServiceUpsert {
+  frontend: ServiceFrontend;
+  backends: readonly ServiceBackend[];
+  options: ServiceOptions;
+}
+
+interface Plan {
+  held: Held;
+  /** the lb4_reverse_nat value of a new frontend */
+  revNat: Buffer | null;
+  fresh: Array<[number, LbBackendValue]>;
+  changed: Array<[number, LbBackendValue]>;
+  slotKeys: Buffer[];
+  slotValues: Buffer[];
+  headerKey: Buffer;
+  header: LbHeader;
+  staleSlots: Buffer[];
+  removed: Buffer[];
+}
 
 export class ServiceError extends Error {
   constructor(message: string) {
@@ -123,23 +144,70 @@ export class ServiceTable {
     backends: readonly ServiceBackend[],
     options: ServiceOptions,
   ): ServiceStatus {
-    checkFrontend(frontend);
-    checkBackends(backends);
-    const key = frontendKey(frontend);
+    return this.upsertMany([{ frontend, backends, options }])[0] as ServiceStatus;
+  }
+
+  /**
+   * Many upserts in a handful of batched map operations, with the same guarantee per service: each
+   * frontend's header flips (one element of one batch) only after its new slots and backends exist,
+   * and nothing it still points at is removed before it flips. Frontends must be distinct.
+   */
+  upsertMany(items: readonly ServiceUpsert[]): ServiceStatus[] {
+    const seen = new Set<string>();
+    for (const it of items) {
+      checkFrontend(it.frontend);
+      checkBackends(it.backends);
+      const key = frontendKey(it.frontend);
+      if (seen.has(key)) throw new ServiceError(`frontend ${key} listed twice`);
+      seen.add(key);
+    }
+    const plans = items.map((it) => this.plan(it));
+    const all = <T>(f: (p: Plan) => T[]) => plans.flatMap(f);
+    const revNat = plans.filter((p) => p.revNat);
+    this.updateMany(
+      this.maps.reverseNat,
+      revNat.map((p) => encodeRevNatIndex(p.held.id)),
+      revNat.map((p) => p.revNat as Buffer),
+    );
+    this.writeBackends(all((p) => p.fresh));
+    this.updateMany(
+      this.maps.services,
+      all((p) => p.slotKeys),
+      all((p) => p.slotValues),
+    );
+    this.updateMany(
+      this.maps.services,
+      plans.map((p) => p.headerKey),
+      plans.map((p) => encodeLbHeader(p.header)),
+    );
+    this.deleteMany(
+      this.maps.services,
+      all((p) => p.staleSlots),
+    );
+    this.writeBackends(all((p) => p.changed));
+    this.deleteMany(
+      this.maps.backends,
+      all((p) => p.removed),
+    );
+    return plans.map((p) => {
+      this.held.set(frontendKey(p.held.frontend), p.held);
+      return this.status(p.held, p.header);
+    });
+  }
+
+  /** What one upsert writes, computed without touching the maps. */
+  private plan({ frontend, backends, options }: ServiceUpsert): Plan {
     const proto = PROTOCOL_NUMBERS[frontend.protocol];
-    const old = this.held.get(key);
+    const old = this.held.get(frontendKey(frontend));
     const id = old?.id ?? this.allocateId();
     const flags =
       (frontend.kind === 'NodePort' ? LB_F_NODEPORT : 0) |
       ((options.affinityTimeoutSec ?? 0) > 0 ? LB_F_AFFINITY : 0);
-    if (!old) {
-      this.maps.reverseNat.update(
-        encodeRevNatIndex(id),
-        encodeLbReverseNat({ address: frontend.address, port: frontend.port, protocol: proto, flags }),
-      );
-    }
+    const revNat = old
+      ? null
+      : encodeLbReverseNat({ address: frontend.address, port: frontend.port, protocol: proto, flags });
 
-    // 1. backend entries: new ones now (the new slots point at them), changed ones after the flip
+    // backend entries: new ones before the flip (the new slots point at them), changed ones after
     const next = new Map<string, HeldBackend>();
     const changed: Array<[number, LbBackendValue]> = [];
     const fresh: Array<[number, LbBackendValue]> = [];
@@ -158,22 +226,14 @@ export class ServiceTable {
       if (!prev) fresh.push([hb.id, value]);
       else if (prev.weight !== b.weight || prev.state !== b.state) changed.push([hb.id, value]);
     }
-    this.writeBackends(fresh);
 
-    // 2. slots under a fresh revision
+    // slots under a fresh revision
     const selectable = backends
       .map((b) => ({ key: backendKey(b), weight: b.state === 'active' ? b.weight : 0 }))
       .filter((b) => b.weight > 0);
     const table = options.algorithm === 'maglev' ? maglevTable(selectable) : weightedSlots(selectable);
     const revision = old ? (old.revision % MAX_REV_NAT) + 1 : 1;
-    const fe = { address: frontend.address, port: frontend.port, protocol: proto };
-    const slotKeys = table.map((_, n) => encodeLbKey({ ...fe, slot: n + 1, revision }));
-    const slotValues = table.map((i) =>
-      encodeLbSlot((next.get((selectable[i] as { key: string }).key) as HeldBackend).id),
-    );
-    this.updateMany(this.maps.services, slotKeys, slotValues);
-
-    // 3. the flip
+    const fe = { address: parseIpv4(frontend.address), port: frontend.port, protocol: proto };
     const header: LbHeader = {
       count: table.length,
       revNatIndex: id,
@@ -182,23 +242,25 @@ export class ServiceTable {
       algorithm: options.algorithm === 'maglev' ? LB_ALG_MAGLEV : LB_ALG_RANDOM,
       affinityTimeoutSec: options.affinityTimeoutSec ?? 0,
     };
-    this.maps.services.update(encodeLbKey({ ...fe, slot: 0, revision: 0 }), encodeLbHeader(header));
-
-    // 4. what the old revision no longer needs
-    if (old) {
-      const stale = Array.from({ length: old.count }, (_, n) =>
-        encodeLbKey({ ...fe, slot: n + 1, revision: old.revision }),
-      );
-      this.deleteMany(this.maps.services, stale);
-    }
-    this.writeBackends(changed);
-    const removed = [...(old?.backends ?? new Map<string, HeldBackend>())]
-      .filter(([k]) => !next.has(k))
-      .map(([, b]) => encodeBackendId(b.id));
-    this.deleteMany(this.maps.backends, removed);
-
-    this.held.set(key, { id, revision, count: table.length, frontend: { ...frontend }, backends: next });
-    return this.status(this.held.get(key) as Held, header);
+    const oldBackends = [...(old?.backends ?? new Map<string, HeldBackend>())];
+    return {
+      held: { id, revision, count: table.length, frontend: { ...frontend }, backends: next },
+      revNat,
+      fresh,
+      changed,
+      slotKeys: table.map((_, n) => lbKeyBytes(fe.address, fe.port, proto, n + 1, revision)),
+      slotValues: table.map((i) =>
+        encodeLbSlot((next.get((selectable[i] as { key: string }).key) as HeldBackend).id),
+      ),
+      headerKey: encodeLbKey({ ...fe, slot: 0, revision: 0 }),
+      header,
+      staleSlots: old
+        ? Array.from({ length: old.count }, (_, n) =>
+            lbKeyBytes(fe.address, fe.port, proto, n + 1, old.revision),
+          )
+        : [],
+      removed: oldBackends.filter(([k]) => !next.has(k)).map(([, b]) => encodeBackendId(b.id)),
+    };
   }
 
   /** Removes a frontend: its header first (new connections stop at once), then the rest. */

@@ -72,7 +72,10 @@ describe('socket-level load balancing (cgroup connect4/sendmsg4/recvmsg4/getpeer
     expect(r.failures).toBe(0);
     expect(Object.keys(r.names).sort()).toEqual(backends.map((b) => b.name).sort());
     // 300 draws of 1/3: mean 100, sd ~8.2; [60, 140] is beyond 4 sd
-    for (const n of Object.values(r.names)) expect(n).toBeGreaterThan(60), expect(n).toBeLessThan(140);
+    for (const n of Object.values(r.names)) {
+      expect(n).toBeGreaterThan(60);
+      expect(n).toBeLessThan(140);
+    }
     expect(r.peers).toEqual({ [vip]: 300 });
   });
 
