@@ -2,17 +2,19 @@
 // traffic at all, and the per-packet cost of each path with 10 and with 10,000 policy entries.
 // test_run hands the program an skb on the loopback device (ifindex 1), so the endpoint is keyed
 // by ifindex 1 in this run's own maps (nothing is attached anywhere).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Datapath } from '../src/datapath';
 import { DROP_REASON } from '../src/flows/dropReasons';
 import { PROTO_ANY, PROTO_TCP, PROTO_UDP } from '../src/maps/constants';
 import { parseIpv4 } from '../src/maps/ipv4';
+import { openTransparentListener } from '../src/proxy';
 import { TEST_PIN_PREFIX } from '../src/testing';
 import { entry } from './harness';
 
 const TC_PASS = 0;
 const TC_DROP = 2;
+const TC_REDIRECT = 7;
 const LO = 1;
 const EP = 77;
 const POD = '10.250.0.2';
@@ -62,6 +64,11 @@ function tcpPacket(src: string, dst: string, sport: number, dport: number, flags
 const SYN = 0x02;
 const ACK = 0x10;
 const toPod = (sport: number, dport: number, flags = SYN) => tcpPacket(PEER, POD, sport, dport, flags);
+const dropCount = (reason: number) =>
+  dp.counters
+    .read()
+    .filter((c) => c.verdict === 'DROPPED' && c.reason === reason)
+    .reduce((n, c) => n + c.packets, 0);
 
 function run(prog: 'to_pod' | 'from_pod', pkt: Buffer, repeat = 1) {
   return dp.program(prog).testRun(pkt, repeat);
@@ -155,7 +162,7 @@ describe('verdicts under test_run', () => {
     expect(run('to_pod', echo(PEER, POD, 8, 9)).retval).toBe(TC_DROP); // their ping: ingress admits nothing
   });
 
-  it('records the proxy port of a redirect in the conntrack entry (forwarded until the L7 proxy lands)', () => {
+  it('a redirect without a listening proxy drops (PROXY_UNAVAILABLE) and remembers nothing', () => {
     dp.replaceEndpointPolicy({
       endpointId: EP,
       identity: 3000,
@@ -168,11 +175,10 @@ describe('verdicts under test_run', () => {
           port: 8080,
           endPort: 8080,
           action: 'redirect',
-          proxyPort: 15001,
+          proxyPort: 1,
         }),
       ],
     });
-    expect(run('to_pod', toPod(42000, 8080)).retval).toBe(TC_PASS);
     const key = {
       saddr: PEER,
       daddr: POD,
@@ -181,7 +187,47 @@ describe('verdicts under test_run', () => {
       protocol: PROTO_TCP,
       direction: 'ingress' as const,
     };
-    expect(dp.conntrack.get(key)?.proxyPort).toBe(15001);
+    const before = dropCount(DROP_REASON.PROXY_UNAVAILABLE);
+    expect(run('to_pod', toPod(42000, 8080)).retval).toBe(TC_DROP);
+    expect(dropCount(DROP_REASON.PROXY_UNAVAILABLE)).toBe(before + 1);
+    expect(dp.conntrack.get(key)).toBeNull();
+  });
+
+  it('a redirect with a listening proxy is hairpinned to the proxy device, its port in the conntrack entry', () => {
+    const listener = openTransparentListener(0);
+    const saved = dp.proxyConfig.get();
+    try {
+      dp.proxyConfig.set({ ifindex: LO }); // test_run only reports the redirect, it does not perform it
+      dp.replaceEndpointPolicy({
+        endpointId: EP,
+        identity: 3000,
+        enforceIngress: true,
+        enforceEgress: false,
+        entries: [
+          entry({
+            identity: 3001,
+            protocol: PROTO_TCP,
+            port: 8080,
+            endPort: 8080,
+            action: 'redirect',
+            proxyPort: listener.port,
+          }),
+        ],
+      });
+      expect(run('to_pod', toPod(42001, 8080)).retval).toBe(TC_REDIRECT);
+      const key = {
+        saddr: PEER,
+        daddr: POD,
+        sport: 42001,
+        dport: 8080,
+        protocol: PROTO_TCP,
+        direction: 'ingress' as const,
+      };
+      expect(dp.conntrack.get(key)?.proxyPort).toBe(listener.port);
+    } finally {
+      dp.proxyConfig.set(saved);
+      closeSync(listener.fd);
+    }
   });
 
   it('takes conntrack lifetimes from the config map; an expired entry is re-admitted by policy', async () => {

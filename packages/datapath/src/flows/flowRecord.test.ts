@@ -78,6 +78,7 @@ describe('decodeFlowBatch', () => {
       isFragment: false,
       isRelated: false,
       proxyPort: 15001,
+      fromProxy: false,
       sourceLine: 222,
       sourceFile: 1,
       policyMatch: 2,
