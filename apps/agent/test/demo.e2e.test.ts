@@ -145,7 +145,8 @@ describe('membrane demo (real kernel, real pods, production dashboard)', () => {
         'json',
       ]);
       const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
-      return lines.length > 0 ? lines.map((l) => JSON.parse(l) as Record<string, unknown>) : undefined;
+      // hubble's envelope: {"flow": {...}, "node_name": …, "time": …}
+      return lines.length > 0 ? lines.map((l) => (JSON.parse(l) as { flow: unknown }).flow) : undefined;
     });
     expect(flows[0]).toMatchObject({
       verdict: 'DROPPED',
@@ -204,7 +205,13 @@ describe('membrane demo (real kernel, real pods, production dashboard)', () => {
       exited,
       new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000)),
     ]);
-    expect(code).toBe(0);
+    expect(
+      code,
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('[demo]') || l.includes('rror'))
+        .join('\n'),
+    ).toBe(0);
     expect(out).toContain('cleaning up');
     const world = out.match(/outside client at (\S+)/)?.[1];
     const leftNetns = (existsSync('/run/netns') ? readdirSync('/run/netns') : []).filter(

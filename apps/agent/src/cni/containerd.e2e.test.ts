@@ -59,6 +59,8 @@ const suffix = `${process.pid.toString(36)}${Math.floor(Math.random() * 1296).to
 const pluginType = `membrane-cni-t${suffix}`;
 const conflist = `/etc/cni/net.d/05-membrane-test-${suffix}.conflist`;
 const pluginPath = `/opt/cni/bin/${pluginType}`;
+/** membrane-cni behind a wrapper adding the CNI_ARGS a kubelet passes (ctr passes none) */
+const kubeletPluginPath = `/opt/cni/bin/${pluginType}k`;
 const IMAGE = 'localhost/membrane-busybox:test';
 const subnet = `10.200.${200 + (process.pid % 50)}.0/24`;
 
@@ -117,6 +119,18 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
     containerd.ctr(['image', 'import', buildBusyboxImage(dir, IMAGE)], 120_000);
   }, 180_000);
 
+  /** Points ctr at another plugin or agent socket (the conflist is re-read on every `ctr run`). */
+  function writeConflist(type: string, agentSocket: string): void {
+    writeFileSync(
+      conflist,
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: 'membrane',
+        plugins: [{ type, agentSocket, connectTimeoutSeconds: 5 }],
+      }),
+    );
+  }
+
   afterAll(async () => {
     for (const c of running) c.kill('SIGKILL');
     for (const id of ['srv', 'cli']) {
@@ -142,6 +156,7 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
     await server?.close();
     rmSync(conflist, { force: true });
     rmSync(pluginPath, { force: true });
+    rmSync(kubeletPluginPath, { force: true });
     for (const p of created.reverse()) {
       if (p.endsWith('loopback')) rmSync(p, { force: true });
       else rmdirSync(p);
@@ -351,4 +366,132 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
       rmSync(pinRoot, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("through the running agent (`membrane agent --kubernetes`): Node.spec.podCIDR addresses, and the containers' flows in `membrane observe -o json`", async () => {
+    const api = new FakeApiServer(WATCHED_RESOURCES);
+    const url = await api.listen();
+    const agentDir = mkdtempSync(join(tmpdir(), 'membrane-ctr-agent-'));
+    const pinRoot = `/sys/fs/bpf/membrane-test-k8sagent${suffix}`;
+    // A range the agent is NOT started with: addresses from it prove the Node's podCIDR is used.
+    const nodeCidr = `10.200.${150 + (process.pid % 50)}.0/24`;
+    api.upsert('Node', { metadata: { name: 'node-a' }, spec: { podCIDR: nodeCidr } });
+    api.upsert('Namespace', { metadata: { name: 'shop' } });
+    for (const [n, app] of [
+      ['srv2', 'srv'],
+      ['ok2', 'ok'],
+      ['bad2', 'bad'],
+    ] as const)
+      api.upsert('Pod', {
+        metadata: { name: `${n}-${suffix}`, namespace: 'shop', labels: { app } },
+        spec: { nodeName: 'node-a', containers: [{ name: 'main', image: IMAGE }] },
+      });
+    api.upsert('CiliumNetworkPolicy', {
+      metadata: { name: 'srv-from-ok', namespace: 'shop' },
+      spec: {
+        endpointSelector: { matchLabels: { app: 'srv' } },
+        ingress: [
+          {
+            fromEndpoints: [{ matchLabels: { app: 'ok' } }],
+            toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }],
+          },
+        ],
+      },
+    });
+    const kubeconfig = join(agentDir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${url}\nusers:\n- name: u\n  user:\n    token: ${api.token}\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n`,
+    );
+    // What the kubelet adds and ctr does not: the pod's namespace and name (ctr's container ids
+    // are "<ctr namespace>-<id>").
+    writeFileSync(
+      kubeletPluginPath,
+      `#!/bin/sh\nCNI_ARGS="K8S_POD_NAMESPACE=shop;K8S_POD_NAME=\${CNI_CONTAINERID#membrane-test-}" exec ${pluginPath}\n`,
+      { mode: 0o755 },
+    );
+    writeConflist(`${pluginType}k`, join(agentDir, 'cni.sock'));
+    const membrane = join(__dirname, '../../bin/membrane.mjs');
+    const agent = spawn(
+      process.execPath,
+      [membrane, '--state-dir', agentDir, 'agent', '--kubernetes', '--node', 'node-a'].concat([
+        '--listen',
+        '127.0.0.1:0',
+        '--pin-root',
+        pinRoot,
+      ]),
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, KUBECONFIG: kubeconfig, MEMBRANE_LOG_LEVEL: 'warn' },
+      },
+    );
+    let agentLog = '';
+    agent.stdout!.on('data', (d) => (agentLog += d));
+    agent.stderr!.on('data', (d) => (agentLog += d));
+    const cli = (args: string[]) =>
+      execFileSync(process.execPath, [membrane, '--state-dir', agentDir, ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const observe = (args: string[]) =>
+      cli(['observe', ...args, '--last', '20', '-o', 'json'])
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map(
+          (l) =>
+            (
+              JSON.parse(l) as {
+                flow: {
+                  verdict: string;
+                  source: { pod_name?: string; namespace?: string; identity: number; labels: string[] };
+                  destination: { pod_name?: string };
+                  l4?: { TCP?: { destination_port: number } };
+                };
+              }
+            ).flow,
+        );
+    try {
+      await until(
+        'the agent API and CNI socket',
+        () => existsSync(join(agentDir, 'agent.json')) && existsSync(join(agentDir, 'cni.sock')),
+        60_000,
+      ).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${agentLog}`);
+      });
+      const srv = ctrRun('srv2', 'ip -4 -o addr show eth0; echo hello-ok | nc -l -p 8080');
+      await until('server address', () => /inet (\d+\.\d+\.\d+\.\d+)\/32/.test(srv.output()));
+      const srvIp = /inet (\d+\.\d+\.\d+\.\d+)\/32/.exec(srv.output())![1]!;
+      expect(srvIp.startsWith(nodeCidr.replace(/0\/24$/, ''))).toBe(true);
+      const bad = await ctrRun('bad2', `nc -w 2 ${srvIp} 8080 && echo CONNECTED`).done;
+      expect(bad.out).not.toContain('CONNECTED');
+      const ok = await ctrRun('ok2', `nc -w 5 ${srvIp} 8080`).done;
+      expect(ok.out).toContain('hello-ok');
+      expect((await srv.done).code).toBe(0);
+
+      // The agent's own pipeline and API, through the CLI: enriched with the informer's Pods.
+      const dropped = observe(['--from-pod', `shop/bad2-${suffix}`, '--verdict', 'DROPPED']);
+      expect(dropped.length, agentLog).toBeGreaterThan(0);
+      expect(dropped[0]).toMatchObject({
+        verdict: 'DROPPED',
+        source: { pod_name: `bad2-${suffix}`, namespace: 'shop' },
+        destination: { pod_name: `srv2-${suffix}` },
+        l4: { TCP: { destination_port: 8080 } },
+      });
+      expect(dropped[0]!.source.labels).toContain('k8s:app=bad');
+      const forwarded = observe(['--from-pod', `shop/ok2-${suffix}`, '--to-pod', `shop/srv2-${suffix}`]);
+      expect(forwarded.some((f) => f.verdict === 'FORWARDED')).toBe(true);
+      expect(forwarded[0]!.source.identity).not.toBe(dropped[0]!.source.identity);
+      await until('DEL of all three', () => !cli(['get', 'endpoints', '-A']).includes(suffix), 20_000);
+    } finally {
+      if (agent.exitCode === null) {
+        const exited = new Promise((r) => agent.once('exit', r));
+        agent.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (agent.exitCode === null) agent.kill('SIGKILL');
+      }
+      await api.close();
+      if (existsSync(pinRoot)) Datapath.open({ pinRoot }).destroy();
+      rmSync(pinRoot, { recursive: true, force: true });
+      rmSync(agentDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -48,8 +48,14 @@ export async function demoMain(opts: { stateDir?: string; keep: boolean }): Prom
   const stopRequested = new Promise<void>((resolve) => {
     requestStop = resolve;
   });
-  process.once('SIGINT', () => requestStop());
-  process.once('SIGTERM', () => requestStop());
+  let signalled = false;
+  const onSignal = () => {
+    if (signalled) say('still cleaning up; a moment please');
+    signalled = true;
+    requestStop();
+  };
+  // Handlers stay installed: a second Ctrl-C must not kill the demo half-way through its clean-up.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   const seconds = numberEnv('MEMBRANE_DEMO_SECONDS', 0);
   if (seconds > 0) setTimeout(() => requestStop(), seconds * 1000).unref();
 
@@ -78,24 +84,32 @@ export async function demoMain(opts: { stateDir?: string; keep: boolean }): Prom
   let dashboard: Dashboard | undefined;
   let stageTimer: NodeJS.Timeout | undefined;
 
+  // Every step runs even if an earlier one failed; failures are printed and make the exit code 1.
+  let cleanupFailures = 0;
+  const step = async (what: string, fn: () => unknown) => {
+    try {
+      await fn();
+    } catch (e) {
+      cleanupFailures++;
+      say(`clean-up: ${what} failed: ${(e as Error).message}`);
+    }
+  };
   const cleanup = async () => {
     clearTimeout(stageTimer);
-    await dashboard?.stop();
+    await step('stopping the dashboard', () => dashboard?.stop());
+    await step('removing the outside client', () => world?.stop());
     if (opts.keep) {
       say(`left the pods running; state in ${stateDir}, pins in ${pinRoot}`);
-      await world?.stop();
-      await agent.stop();
+      await step('stopping the agent', () => agent.stop());
       return;
     }
     say('cleaning up: dashboard, pods, network namespaces, programs, pins');
-    try {
-      await world?.stop();
-      await client.objects.delete.mutate({ all: { kind: 'Namespace' } });
-    } finally {
-      await agent.stop();
-      Datapath.open({ pinRoot }).destroy();
-      if (!opts.stateDir) rmSync(stateDir, { recursive: true, force: true });
-    }
+    await step('deleting the pods', () => client.objects.delete.mutate({ all: { kind: 'Namespace' } }));
+    await step('stopping the agent', () => agent.stop());
+    await step('removing programs and pins', () => Datapath.open({ pinRoot }).destroy());
+    await step('removing the pin directory', () => rmSync(pinRoot, { recursive: true, force: true }));
+    if (!opts.stateDir)
+      await step('removing the state', () => rmSync(stateDir, { recursive: true, force: true }));
   };
 
   const apply = async (text: string, what: string) => {
@@ -172,5 +186,5 @@ export async function demoMain(opts: { stateDir?: string; keep: boolean }): Prom
   } finally {
     await cleanup();
   }
-  process.exit(0);
+  process.exit(cleanupFailures > 0 ? 1 : 0);
 }
