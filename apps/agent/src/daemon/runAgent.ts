@@ -101,7 +101,7 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
   await agent.start();
   const kube = flags.kubernetes
     ? await startKubernetes(agent, paths.root, log, {
-        known: !!flags.podCidr || config.value.podCidrFromNode === true,
+        known: config.value.podCidrFromNode === true,
         persist: (podCidr) => config.save({ ...config.value, podCidr, podCidrFromNode: true }),
       })
     : null;

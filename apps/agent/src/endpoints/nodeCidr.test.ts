@@ -45,8 +45,11 @@ describe('Node.spec.podCIDR for IPAM', () => {
     expect(addresses.onNode(node({ podCIDR: '10.200.77.0/24' }))).toBeUndefined();
   });
 
-  it('uses a range given on the command line (or learnt before) at once', () => {
-    const addresses = new NodeAddresses(ipam('10.200.78.0/24'), { known: true });
-    expect(addresses.allocate('cni/x').ip).toBe('10.200.78.1');
+  it('uses a range learnt before at once, and the configured range for a Node without podCIDR', () => {
+    const learnt = new NodeAddresses(ipam('10.200.78.0/24'), { known: true });
+    expect(learnt.allocate('cni/x').ip).toBe('10.200.78.1');
+    const configured = new NodeAddresses(ipam('10.200.79.0/24'), { known: false });
+    expect(configured.onNode(node({}))).toBeUndefined();
+    expect(configured.allocate('cni/y').ip).toBe('10.200.79.1');
   });
 });

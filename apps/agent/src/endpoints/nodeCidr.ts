@@ -4,9 +4,10 @@ import { CniError, CniErrorCode } from '../cni/protocol';
 import { type Ipam, parseCidr } from './ipam';
 
 // Kubernetes mode: pod addresses come from this node's Node.spec.podCIDR (the range the cluster
-// gave the node). Until that is known, CNI ADD answers "try again later" rather than hand out an
-// address from a range other nodes may use — unless --pod-cidr was given or a range was learnt
-// before (both are fixed ranges the operator or the cluster chose).
+// gave the node); the configured range (--pod-cidr) only when the Node has none. Until this
+// node's Node object has been seen, CNI ADD answers "try again later" rather than hand out an
+// address from a range other nodes may use (a range learnt from the Node before a restart is
+// used at once).
 
 /** The node's IPv4 pod range: spec.podCIDRs' first IPv4 entry, else spec.podCIDR. */
 export function nodePodCidr(node: KubeObject): string | undefined {
@@ -42,7 +43,10 @@ export class NodeAddresses implements AddressAllocator {
   /** Takes the Node's range; returns it when it changed (to be persisted), else undefined. */
   onNode(node: KubeObject): string | undefined {
     const cidr = nodePodCidr(node);
-    if (!cidr) return undefined;
+    if (!cidr) {
+      this.known = true; // no range allocated by the cluster: the configured one it is
+      return undefined;
+    }
     const changed = cidr !== this.ipam.cidr;
     if (changed) this.ipam.useCidr(cidr);
     this.known = true;
