@@ -83,12 +83,17 @@ export class ProxyConnection {
     }
     const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = null;
+    const up = this.upstream;
+    up?.cork();
+    this.client.cork();
     try {
       this.parseRequests(buf);
     } catch (e) {
       this.malformed(e);
     }
     this.flushLocal();
+    this.client.uncork();
+    up?.uncork();
     this.updateFlow();
   }
 
@@ -199,10 +204,14 @@ export class ProxyConnection {
     }
     const buf = this.upPending ? Buffer.concat([this.upPending, chunk]) : chunk;
     this.upPending = null;
+    // one write per chunk read, not one per head and body piece (fewer syscalls and segments)
+    this.client.cork();
     try {
       this.parseResponses(buf);
     } catch {
       this.failUpstream(502, 'Bad Gateway');
+    } finally {
+      this.client.uncork();
     }
   }
 

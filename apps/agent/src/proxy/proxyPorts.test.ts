@@ -86,7 +86,7 @@ describe('proxy ports on redirect entries', () => {
     const wrapped = proxyPortsDatapath(dp, () => ports);
     ports.ingress = 2;
     await wrapped.apply(diff, { endpoints: [], ipcache: [], prefixes: [] });
-    expect((seen[0]?.endpoints[0]?.upsert[0] as { proxyPort?: number }).proxyPort).toBe(2);
+    expect(seen[0]?.endpoints[0]?.upsert[0]).toMatchObject({ proxyPort: 2 });
     expect(wrapped.pinRoot).toBe('/x');
     expect(wrapped.metrics()).toEqual({ a: 1 });
   });
