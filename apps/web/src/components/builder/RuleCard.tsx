@@ -36,11 +36,10 @@ function Peers({ rule }: { rule: RuleView }) {
   const noPeers = rule.peers.length === 0;
   return (
     <div className="peer-groups">
-      {noPeers && (
+      {/* A Cilium rule with neither peers nor ports matches nothing: its explanation says so. */}
+      {noPeers && !(cilium && rule.portGroups.length === 0) && (
         <p className="muted small" data-testid="any-peer">
-          {cilium && rule.portGroups.length === 0
-            ? 'No peer: this rule matches nothing (it only turns default deny on).'
-            : `Any ${rule.direction.startsWith('ingress') ? 'source' : 'destination'}.`}
+          Any {rule.direction.startsWith('ingress') ? 'source' : 'destination'}.
         </p>
       )}
       {GROUPS.map((g) => {
@@ -167,14 +166,14 @@ function PortRow({
       <TextField
         label="port"
         value={port.port}
-        width={80}
+        width={64}
         invalid={invalid}
         onChange={(v) => commit(setPortNumber(view, port.path, v))}
       />
       <TextField
         label="to port"
         value={port.endPort === undefined ? '' : String(port.endPort)}
-        width={70}
+        width={56}
         invalid={invalid}
         onChange={(v) => commit(setField([...port.path, 'endPort'], /^\d+$/.test(v) ? Number(v) : v))}
       />
