@@ -32,6 +32,7 @@ import {
   proxyLinkPinPath,
 } from './proxy/proxyAttachment';
 import { PROXY_CONFIG_MAP, ProxyConfigMap } from './proxy/proxyConfig';
+import { sweepStaleProxyAttachments } from './proxy/sweep';
 import { openServiceObjects, type ServiceObjects } from './services/serviceObjects';
 
 export const DEFAULT_PIN_ROOT = '/sys/fs/bpf/membrane';
@@ -187,6 +188,7 @@ export class Datapath {
    * a pinned link). Until this runs, ingress redirects drop with PROXY_UNAVAILABLE. See proxy/.
    */
   attachProxy(opts: AttachProxyOptions = {}): ProxyAttachment {
+    sweepStaleProxyAttachments(); // what dead processes of other pin roots left, never a live root's
     const full = { ...proxyDefaultsFor(this.pinRoot, DEFAULT_PIN_ROOT), ...opts };
     this.proxyAttached = full; // first: a half-done attach is still undone by destroy()
     return attachProxy(

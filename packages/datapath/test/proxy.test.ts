@@ -3,7 +3,7 @@
 // upstream reaches the server once, judged with the original identity; no listener -> fail closed.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Datapath } from '../src/datapath';
+import { Datapath, DEFAULT_PIN_ROOT } from '../src/datapath';
 import { DROP_REASON } from '../src/flows/dropReasons';
 import type { FlowReader } from '../src/flows/flowReader';
 import type { FlowRecord } from '../src/flows/flowRecord';
@@ -15,20 +15,25 @@ import {
   VERDICT_REDIRECTED,
 } from '../src/maps/constants';
 import { formatIpv4 } from '../src/maps/ipv4';
-import { proxyRoutingPresent } from '../src/proxy';
+import {
+  ensureProxyDevice,
+  ensureProxyRouting,
+  proxyDefaultsFor,
+  proxyRoutingPresent,
+  sweepStaleProxyAttachments,
+} from '../src/proxy';
 import { openTcpConnection, probeTcp, serverStats, type TestPod } from '../src/testing';
 import { ALLOW_MS, createHarness, entry, type Harness, sleep, waitFor } from './harness';
 import { type RelayProxy, startRelayProxy } from './relayProxy';
 
 const WORLD = 2;
-// our own rule/table per run: other runs (and a real agent) may hold theirs at the same time
-const routing = { table: 20000 + (process.pid % 9000), priority: 20000 + (process.pid % 9000) };
 
 let h: Harness;
 let a: TestPod;
 let b: TestPod;
 let c: TestPod;
 let device: string;
+let routing: ReturnType<typeof proxyDefaultsFor>;
 let reader: FlowReader;
 const seen: FlowRecord[] = [];
 const relays: RelayProxy[] = [];
@@ -47,8 +52,11 @@ const startEgressRelay = async (port = 0) => {
 beforeAll(async () => {
   h = await createHarness({ pods: 3, worldIps: 1 });
   [a, b, c] = h.net.pods as [TestPod, TestPod, TestPod];
-  device = `mbp${h.net.id}`;
-  h.dp.attachProxy({ device, ...routing });
+  // defaults derived from this run's pin root: its own device, rule and table
+  const attached = h.dp.attachProxy();
+  device = attached.device;
+  routing = proxyDefaultsFor(h.net.pinRoot, DEFAULT_PIN_ROOT);
+  expect(device).toBe(routing.device);
   await h.net.serve(b, { tcp: [80, 81] });
   reader = h.dp.flows((recs) => {
     for (const r of recs) seen.push({ ...r });
@@ -298,7 +306,7 @@ describe('lifecycle', () => {
       ...(process.env.MEMBRANE_TEST_BPF_OBJECT ? { objectPath: process.env.MEMBRANE_TEST_BPF_OBJECT } : {}),
     });
     try {
-      const out = again.attachProxy({ device, ...routing });
+      const out = again.attachProxy();
       expect(out.device).toBe(device);
       expect(['unchanged', 'updated']).toContain(out.link);
       expect(again.proxyConfig.get().ifindex).toBe(out.ifindex);
@@ -307,5 +315,22 @@ describe('lifecycle', () => {
       again.close(); // leaves everything in place, as an agent restart would
     }
     expect(existsSync(`/sys/class/net/${device}`)).toBe(true);
+  });
+});
+
+describe('sweep', () => {
+  it("removes a dead pin root's derived device and rule, and leaves live ones alone", () => {
+    const ghostRoot = `/sys/fs/bpf/membrane-test-ghost${process.pid}`; // never created: its owner is "dead"
+    const ghost = proxyDefaultsFor(ghostRoot, DEFAULT_PIN_ROOT);
+    ensureProxyDevice(ghost.device);
+    ensureProxyRouting(ghost);
+    const swept = sweepStaleProxyAttachments();
+    expect(swept.devices).toContain(ghost.device);
+    expect(swept.tables).toContain(ghost.table);
+    expect(existsSync(`/sys/class/net/${ghost.device}`)).toBe(false);
+    expect(proxyRoutingPresent(ghost)).toBe(false);
+    // this run's own attachment is live
+    expect(existsSync(`/sys/class/net/${device}`)).toBe(true);
+    expect(proxyRoutingPresent(routing)).toBe(true);
   });
 });

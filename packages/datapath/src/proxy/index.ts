@@ -5,3 +5,4 @@ export * from './proxyConfig';
 export * from './proxyDevice';
 export * from './routing';
 export * from './sockets';
+export * from './sweep';

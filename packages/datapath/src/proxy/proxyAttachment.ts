@@ -34,10 +34,19 @@ export interface ProxyParts {
  */
 export function proxyDefaultsFor(pinRoot: string, defaultRoot: string): Required<AttachProxyOptions> {
   if (pinRoot === defaultRoot) return { device: DEFAULT_PROXY_DEVICE, ...PROXY_ROUTING };
+  return derivedProxyNames(pinRoot);
+}
+
+/** Names derived from a pin root: device mbpx<8 hex>, table = priority in DERIVED_TABLES. */
+export function derivedProxyNames(pinRoot: string): Required<AttachProxyOptions> {
   const h = createHash('sha1').update(pinRoot).digest();
-  const n = 29000 + (h.readUInt16BE(0) % 3000); // 29000..31999: clear of 2770 and of main (32766)
+  const n = DERIVED_TABLES.first + (h.readUInt16BE(0) % (DERIVED_TABLES.last - DERIVED_TABLES.first + 1));
   return { device: `mbpx${h.toString('hex').slice(0, 8)}`, table: n, priority: n };
 }
+
+/** clear of the default 2770 and of main (32766) */
+export const DERIVED_TABLES = { first: 29000, last: 31999 } as const;
+export const DERIVED_DEVICE = /^mbpx[0-9a-f]{8}$/;
 
 export function proxyLinkPinPath(linksDir: string): string {
   return join(linksDir, 'proxy-to_proxy');

@@ -63,9 +63,15 @@ const markArg = `0x${PROXY_MARK_TO_PROXY.toString(16)}/0x${PROXY_MARK_MASK.toStr
 const EARLY_DEMUX = '/proc/sys/net/ipv4/tcp_early_demux';
 
 /** every proxy rule in the namespace, ours or another table's (another agent or test run) */
-function anyProxyRule(): boolean {
+export function listProxyRules(): { table: number; priority: number }[] {
   const rules = JSON.parse(ipSync(['-j', '-4', 'rule', 'show']) || '[]') as RuleJson[];
-  return rules.some((r) => Number(r.fwmark) === PROXY_MARK_TO_PROXY && Number(r.fwmask) === PROXY_MARK_MASK);
+  return rules
+    .filter((r) => Number(r.fwmark) === PROXY_MARK_TO_PROXY && Number(r.fwmask) === PROXY_MARK_MASK)
+    .map((r) => ({ table: Number(r.table), priority: r.priority ?? 0 }));
+}
+
+function anyProxyRule(): boolean {
+  return listProxyRules().length > 0;
 }
 
 /** Idempotent: adds the rule if missing and (re)writes the table's local route. */
