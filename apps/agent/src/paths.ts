@@ -6,7 +6,6 @@ export const RUNTIME_DIR = fileURLToPath(new URL('../runtime/', import.meta.url)
 export const PODSERVER = `${RUNTIME_DIR}podserver.mjs`;
 export const PROBER = `${RUNTIME_DIR}probe.mjs`;
 export const SUPERVISOR = `${RUNTIME_DIR}supervise.sh`;
-export const DEMO_CLIENT = `${RUNTIME_DIR}democlient.mjs`;
 export const DEATHSTAR = `${RUNTIME_DIR}deathstar.mjs`;
 export const REQUESTER = `${RUNTIME_DIR}requester.mjs`;
 export const SHOP_SERVICE = `${RUNTIME_DIR}shopservice.mjs`;
