@@ -364,14 +364,21 @@ describe('services through the agent', () => {
     expect(denied.ok).toBe(0);
     const client = createClient(h.url, h.token('read-only'));
     const flows = (await client.flows.list.query({ last: 2000 })) as Flow[];
-    const toWeb = flows.filter((f) => f.destination_service?.name === 'web');
-    const sample = flows
-      .slice(-5)
-      .map(
-        (f) => `${f.IP?.destination}:${f.l4?.TCP?.destination_port} ${JSON.stringify(f.destination_service)}`,
-      );
-    expect(toWeb.length, `${flows.length} flows, e.g. ${sample.join('; ')}`).toBeGreaterThan(0);
-    expect(toWeb.some((f) => f.verdict === 'DROPPED' && f.source?.pod_name === 'intruder')).toBe(true);
+    // On the wire a socket-LB connection goes straight to the backend, and web-1..3 back three
+    // services: a flow to one of them is named after one of those services.
+    const selecting = new Set(['web', 'canary', 'sticky']);
+    const toBackends = flows.filter((f) =>
+      /^default\/web-\d$/.test(`${f.destination?.namespace}/${f.destination?.pod_name}`),
+    );
+    const sample = toBackends
+      .slice(-3)
+      .map((f) => `${f.IP?.destination} ${JSON.stringify(f.destination_service)}`);
+    expect(toBackends.length).toBeGreaterThan(0);
+    expect(
+      toBackends.every((f) => f.is_reply || selecting.has(f.destination_service?.name ?? '')),
+      sample.join('; '),
+    ).toBe(true);
+    expect(toBackends.some((f) => f.verdict === 'DROPPED' && f.source?.pod_name === 'intruder')).toBe(true);
     await h.ok(['delete', 'networkpolicy', 'web-from-frontend']);
   });
 
