@@ -180,4 +180,51 @@ describe('L7 HTTP policy through the agent proxy (real kernel)', () => {
     const r = await request('tiefighter', ['PUT /v1/exhaust-port', 'POST /v1/request-landing']);
     expect(r.responses.map((x) => x.status)).toEqual([403, 200]);
   });
+
+  it("egress HTTP rules of the client apply in the egress proxy, together with the destination's ingress rules", async () => {
+    const egress = (http: unknown[]) =>
+      JSON.stringify({
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumNetworkPolicy',
+        metadata: { name: 'tiefighter-egress', namespace: 'default' },
+        spec: {
+          endpointSelector: { matchLabels: { class: 'tiefighter' } },
+          egress: [
+            {
+              toEndpoints: [{ matchLabels: { class: 'deathstar' } }],
+              toPorts: [{ ports: [{ port: '80', protocol: 'TCP' }], rules: { http } }],
+            },
+          ],
+        },
+      });
+    try {
+      // the egress rules allow PUT too, but deathstar's ingress rules still forbid it
+      await h.ok(
+        ['apply', '-f', '-'],
+        egress([{ method: 'POST', path: '/v1/request-landing' }, { method: 'PUT' }]),
+      );
+      const both = await request('tiefighter', ['POST /v1/request-landing', 'PUT /v1/exhaust-port']);
+      expect(both.responses.map((x) => x.status)).toEqual([200, 403]);
+      // now the egress rules alone forbid the landing
+      await h.ok(['apply', '-f', '-'], egress([{ method: 'PUT' }]));
+      const denied = await request('tiefighter', ['POST /v1/request-landing']);
+      expect(denied.responses).toEqual([{ status: 403, body: 'Access denied' }]);
+      await new Promise((r) => setTimeout(r, 500));
+      const flows = await l7Flows([
+        '--from-pod',
+        'default/tiefighter',
+        '--http-method',
+        'POST',
+        '--verdict',
+        'DROPPED',
+      ]);
+      expect(
+        flows.some(
+          (f) => f.traffic_direction === 'EGRESS' && f.egress_denied_by?.[0]?.name === 'tiefighter-egress',
+        ),
+      ).toBe(true);
+    } finally {
+      await h.ok(['delete', 'ciliumnetworkpolicy', 'tiefighter-egress', '-n', 'default']);
+    }
+  });
 });

@@ -20,6 +20,8 @@ import {
 
 export const ACCESS_DENIED_BODY = 'Access denied';
 const MAX_PIPELINED = 32;
+/** a connection with no traffic either way for this long is closed (as Envoy's idle timeout) */
+export const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export interface Exchange {
   head: RequestHead;
@@ -64,6 +66,7 @@ export class ProxyConnection {
     private readonly hooks: ConnectionHooks,
   ) {
     client.setNoDelay(true);
+    client.setTimeout(IDLE_TIMEOUT_MS, () => this.destroy());
     client.on('data', (c: Buffer) => this.fromClient(c));
     client.on('end', () => this.clientEnd());
     client.on('drain', () => {
