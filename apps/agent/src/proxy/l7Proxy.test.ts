@@ -283,4 +283,19 @@ describe('L7Proxy', () => {
     expect(res).toMatchObject({ srcIp: SERVER_IP, dstIp: CLIENT_IP, srcIdentity: 300, dstIdentity: 301 });
     expect(res.latencyNs).toBeGreaterThan(0);
   });
+
+  it('reconnects when the upstream closed an idle keep-alive connection', async () => {
+    upstream.server.keepAliveTimeout = 200;
+    try {
+      const c = client();
+      c.send(`POST /v1/request-landing HTTP/1.1\r\n${H}\r\n`);
+      expect((await c.read(1))[0]?.head.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 600));
+      c.send(`POST /v1/request-landing HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nhi`);
+      expect((await c.read(1))[0]?.body).toBe('POST /v1/request-landing len=2');
+      expect(c.closed).toBe(false);
+    } finally {
+      upstream.server.keepAliveTimeout = 30_000;
+    }
+  });
 });

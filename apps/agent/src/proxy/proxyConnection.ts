@@ -189,14 +189,17 @@ export class ProxyConnection {
     const up = this.hooks.connectUpstream();
     this.upstream = up;
     up.setNoDelay(true);
-    up.on('data', (c: Buffer) => this.fromUpstream(c));
+    // Events of an upstream the connection already replaced (closed idle, reconnected) are stale.
+    const current = () => this.upstream === up;
+    up.on('data', (c: Buffer) => current() && this.fromUpstream(c));
     up.on('drain', () => {
+      if (!current()) return;
       this.upstreamBlocked = false;
       this.updateFlow();
     });
-    up.on('end', () => this.upstreamGone(true));
-    up.on('error', () => this.upstreamGone(false));
-    up.on('close', () => this.upstreamGone(false));
+    up.on('end', () => current() && this.upstreamGone(true));
+    up.on('error', () => current() && this.upstreamGone(false));
+    up.on('close', () => current() && this.upstreamGone(false));
   }
 
   private fromUpstream(chunk: Buffer): void {
