@@ -1,5 +1,5 @@
 // L7 proxy benchmark: `npm run bench -- l7 [--rounds N] [--seconds S] [--connections C]`
-// (defaults 4 rounds × 5 s, 64 connections). A real agent (own state dir, pin root, pod subnet)
+// [--nice N] (defaults 4 rounds × 5 s, 64 connections, agent at nice -10). A real agent (own state dir, pin root, pod subnet)
 // with three pods: a client, and two identical HTTP servers — `web-l7` behind a CiliumNetworkPolicy
 // with HTTP rules (its connections are redirected to the agent's proxy) and `web-direct` behind the
 // same policy without HTTP rules (plain L3/L4). wrk (keep-alive, C connections) runs in the client
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../apps/agent/test/harness';
-import { loadAverage } from './src/agentBench';
+import { loadAverage, reniceProcess } from './src/agentBench';
 import { median, round, table } from './src/stats';
 import { parseWrk, type WrkResult } from './src/wrk';
 
@@ -22,6 +22,8 @@ function arg(name: string, fallback: number): number {
 const ROUNDS = arg('rounds', 4);
 const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 64);
+// as in the flows bench: on this shared 2-CPU machine a nice-0 agent gets a fraction of its core
+const NICE = arg('nice', -10);
 const NS = 'l7bench';
 const log = (s: string) => process.stderr.write(`[bench l7] ${s}\n`);
 
@@ -128,7 +130,10 @@ async function main(): Promise<void> {
     const cpus = availableParallelism();
     const agentCpu = cpus > 1 ? 1 : 0;
     execFileSync('taskset', ['-a', '-p', '-c', String(agentCpu), String(agentPid)], { stdio: 'ignore' });
-    log(`agent pid ${agentPid} pinned to CPU ${agentCpu}; wrk on CPU 0; ${ROUNDS} rounds × ${SECONDS}s × 2`);
+    reniceProcess(agentPid, NICE);
+    log(
+      `agent pid ${agentPid} pinned to CPU ${agentCpu} at nice ${NICE}; wrk on CPU 0; ${ROUNDS} rounds × ${SECONDS}s × 2`,
+    );
 
     const wrk = async (url: string): Promise<WrkResult> => {
       const cmd = ['wrk', '-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url];
@@ -177,6 +182,7 @@ async function main(): Promise<void> {
       errors_direct: runs.direct.reduce((n, w) => n + w.errors, 0),
       errors_proxy: runs.proxy.reduce((n, w) => n + w.errors, 0),
       agent_cpu: agentCpu,
+      agent_nice: NICE,
       loadavg_before: load0,
       loadavg_after: loadAverage(),
       targets: { rps_ratio: '>= 0.5', p99_added_ms: '<= 2' },
