@@ -165,13 +165,15 @@ describe('membrane demo (real kernel, real pods, production dashboard)', () => {
       '--once',
       'POST',
       `http://${deathstar}/v1/request-landing`,
+      '10000',
     ]);
     expect(r.stdout.trim()).toBe('200 Ship landed');
   });
 
   it('denies the tiefighter PUT /v1/exhaust-port once the L7 rule is enforced (403 "Access denied")', async () => {
     await waitForOutput(/stage 2 \(L7\) enforced/, 60_000);
-    const answer = await eventually('a 403 from the L7 proxy', 20_000, () => {
+    let last = '';
+    const answer = await eventually('a 403 from the L7 proxy', 90_000, () => {
       const r = cli([
         'exec',
         'default/tiefighter',
@@ -181,8 +183,12 @@ describe('membrane demo (real kernel, real pods, production dashboard)', () => {
         '--once',
         'PUT',
         `http://${deathstar}/v1/exhaust-port`,
+        '10000',
       ]);
+      last = r.stdout.trim();
       return r.stdout.startsWith('403') ? r.stdout.trim() : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; the last answer was "${last}"`);
     });
     expect(answer).toBe('403 Access denied');
     // The allowed call still works through the proxy.
@@ -195,9 +201,10 @@ describe('membrane demo (real kernel, real pods, production dashboard)', () => {
       '--once',
       'POST',
       `http://${deathstar}/v1/request-landing`,
+      '10000',
     ]);
     expect(landing.stdout.trim()).toBe('200 Ship landed');
-  });
+  }, 240_000);
 
   it('cleans up everything on SIGTERM: pods, namespaces, pins, processes, the dashboard', async () => {
     demo.kill('SIGTERM');

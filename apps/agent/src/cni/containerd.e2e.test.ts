@@ -452,8 +452,11 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
     try {
       await until(
         'the agent API and CNI socket',
-        () => existsSync(join(agentDir, 'agent.json')) && existsSync(join(agentDir, 'cni.sock')),
-        60_000,
+        () => {
+          if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode})`);
+          return existsSync(join(agentDir, 'agent.json')) && existsSync(join(agentDir, 'cni.sock'));
+        },
+        150_000,
       ).catch((e) => {
         throw new Error(`${(e as Error).message}\n${agentLog}`);
       });
@@ -493,5 +496,5 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
       rmSync(pinRoot, { recursive: true, force: true });
       rmSync(agentDir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 360_000);
 });
