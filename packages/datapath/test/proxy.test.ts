@@ -2,6 +2,7 @@
 // proxy device) redirects reach a transparent relay that sees the original addresses; its marked
 // upstream reaches the server once, judged with the original identity; no listener -> fail closed.
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Datapath, DEFAULT_PIN_ROOT } from '../src/datapath';
 import { DROP_REASON } from '../src/flows/dropReasons';
@@ -244,6 +245,31 @@ describe('ingress redirect (to_pod, hairpin through the proxy device)', () => {
       srcIdentity: WORLD,
       verdict: VERDICT_FORWARDED,
     });
+  });
+
+  it('from the node itself (a host process): the proxy answers and relays', async () => {
+    const relay = await startIngressRelay();
+    redirectB(WORLD, relay.port); // the node's address is not in this run's ipcache
+    const reply = await new Promise<string>((resolve, reject) => {
+      const sock = connect({ host: b.ip, port: 80 });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error('no echo from the node within 3 s'));
+      }, 3000);
+      sock.once('connect', () => sock.write('node\n'));
+      sock.once('data', (d) => {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(String(d));
+      });
+      sock.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    expect(reply).toBe('node\n'); // B's echo, through the proxy
+    expect(relay.seen).toHaveLength(1);
+    expect(relay.seen[0]).toMatchObject({ localAddress: b.ip, localPort: 80 });
   });
 
   it('keeps an established proxied connection working across many exchanges', async () => {
