@@ -44,14 +44,15 @@ export class AgentHarness {
     readonly podCidr: string,
   ) {}
 
-  static async start(): Promise<AgentHarness> {
+  /** `podCidr`: a range the caller has reserved (default: a fresh /24 from allocatePodSubnet). */
+  static async start(opts: { podCidr?: string } = {}): Promise<AgentHarness> {
     ensureBundle();
     AgentHarness.sweepStale();
     const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
     const h = new AgentHarness(
       mkdtempSync(join(tmpdir(), 'mbr-agent-test-')),
       `/sys/fs/bpf/membrane-test-agent${suffix}`,
-      `${await allocatePodSubnet()}.0/24`,
+      opts.podCidr ?? `${await allocatePodSubnet()}.0/24`,
     );
     registerCleanup(h);
     writeFileSync(
@@ -205,8 +206,11 @@ export class AgentHarness {
   }
 }
 
-/** The upstream netpol model as YAML: namespaces x, y, z; pods a, b, c serving 80/81 TCP+UDP. */
-export function modelYaml(): string {
+/**
+ * The upstream netpol model as YAML: namespaces x, y, z; pods a, b, c serving 80/81 TCP+UDP.
+ * `address(ns, pod)`: a fixed address per pod (the membrane.io/ip annotation), for ipBlock cases.
+ */
+export function modelYaml(address?: (ns: string, pod: string) => string): string {
   const docs: unknown[] = [];
   for (const ns of ['x', 'y', 'z']) {
     docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -214,7 +218,12 @@ export function modelYaml(): string {
       docs.push({
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: pod, namespace: ns, labels: { pod } },
+        metadata: {
+          name: pod,
+          namespace: ns,
+          labels: { pod },
+          ...(address ? { annotations: { 'membrane.io/ip': address(ns, pod) } } : {}),
+        },
         spec: {
           containers: [
             {

@@ -1,25 +1,32 @@
-import { formatMatrix, MODEL_PODS, parseMatrix, TRUTH_TABLES } from '@membrane/policy/testing';
+import { formatMatrix, MODEL_PODS, modelPodIp, parseMatrix, TRUTH_TABLES } from '@membrane/policy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHarness, modelYaml } from './harness';
+import { MODEL_POD_CIDR, reserveModelRange } from './modelRange';
 
 // The policy package's hand-written truth tables on the upstream netpol model, enforced by the
-// real datapath and checked with `membrane probe --matrix` through the CLI. Cases that need a
-// fixed pod addressing (ipBlock/CIDR rules name the model's addresses) or agent options the CLI
-// does not set are left to the policy package's own tests.
+// real datapath and checked with `membrane probe --matrix` through the CLI. The pods get the
+// model's own addresses (membrane.io/ip), so the ipBlock/CIDR cases run as written. Cases with
+// agent options the CLI does not set are left to the policy package's own tests.
 
-const RUNNABLE = TRUTH_TABLES.filter(
-  (c) => !c.options && !/ipBlock|"cidr"|toCIDR|fromCIDR/.test(JSON.stringify(c.policies)),
-);
+const RUNNABLE = TRUTH_TABLES.filter((c) => !c.options);
+const CIDR_CASES = RUNNABLE.filter((c) => /ipBlock|"cidr"|toCIDR|fromCIDR/.test(JSON.stringify(c.policies)));
 
 let h: AgentHarness;
 
+let releaseRange: (() => void) | undefined;
+
 beforeAll(async () => {
-  h = await AgentHarness.start();
-  await h.ok(['apply', '-f', '-'], modelYaml());
-});
+  releaseRange = await reserveModelRange();
+  h = await AgentHarness.start({ podCidr: MODEL_POD_CIDR });
+  await h.ok(['apply', '-f', '-'], modelYaml(modelPodIp));
+}, 240_000);
 
 afterAll(async () => {
-  await h?.destroy();
+  try {
+    await h?.destroy();
+  } finally {
+    releaseRange?.();
+  }
 });
 
 async function probeMatrix(port: number, protocol: string): Promise<boolean[][]> {
@@ -41,8 +48,43 @@ async function probeMatrix(port: number, protocol: string): Promise<boolean[][]>
 }
 
 describe('netpol truth tables through `membrane apply` + `membrane probe --matrix` (real kernel)', () => {
-  it('has at least 15 matrices to check', () => {
+  it('has at least 15 matrices to check, ipBlock ones among them', () => {
     expect(RUNNABLE.reduce((n, c) => n + c.probes.length, 0)).toBeGreaterThanOrEqual(15);
+    expect(CIDR_CASES.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('gives every pod the model address its ipBlock rules name', async () => {
+    const pods = JSON.parse(await h.ok(['get', 'pods', '-A', '-o', 'json'])) as {
+      items: { metadata: { namespace: string; name: string }; status: { podIP: string } }[];
+    };
+    const got = Object.fromEntries(
+      pods.items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p.status.podIP]),
+    );
+    const want = Object.fromEntries(
+      MODEL_PODS.map((k) => [k, modelPodIp(...(k.split('/') as [string, string]))]),
+    );
+    expect(got).toEqual(want);
+  });
+
+  it('refuses a conflicting or out-of-range fixed address with a clear error, changing nothing', async () => {
+    const before = await h.ok(['get', 'pods', '-A', '-o', 'json']);
+    const clash = (name: string, address: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'x', annotations: { 'membrane.io/ip': address } },
+        spec: { containers: [{ name: 'server', ports: [{ containerPort: 80 }] }] },
+      });
+    const taken = await h.cli(['apply', '-f', '-'], clash('d', '10.200.1.10'));
+    expect(taken.code).not.toBe(0);
+    expect(taken.stderr + taken.stdout).toContain('10.200.1.10 is already the address of pod x/a');
+    const outside = await h.cli(
+      ['apply', '-f', '-'],
+      `${clash('e', '10.200.9.9')}\n---\n${clash('f', '10.200.2.99')}`,
+    );
+    expect(outside.code).not.toBe(0);
+    expect(outside.stderr + outside.stdout).toContain('10.200.9.9 is outside the pod CIDR 10.200.0.0/22');
+    expect(await h.ok(['get', 'pods', '-A', '-o', 'json'])).toBe(before);
   });
 
   for (const c of RUNNABLE) {
@@ -57,6 +99,7 @@ describe('netpol truth tables through `membrane apply` + `membrane probe --matri
       } finally {
         if (yaml) await h.ok(['delete', '-f', '-'], yaml);
       }
-    });
+      // Up to four 9×9 matrices per case: room for a machine busy with other test runs.
+    }, 300_000);
   }
 });

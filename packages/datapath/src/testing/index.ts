@@ -22,6 +22,7 @@ export {
   type TcpConnection,
   udpBurst,
 } from './probes';
+export { release as releaseReservation, reserve as reserveAddresses } from './reservations';
 export { sweepStaleTestNetworks, sweepStaleTestNetworksOnce } from './sweep';
 export {
   TEST_NETNS_PREFIX,
