@@ -8,7 +8,8 @@
  *     (table 2770: `local 0.0.0.0/0 dev lo`) turns into local delivery.
  *   INGRESS redirect (to_pod, tc egress of the server's host veth, where sk_assign is not allowed):
  *     the packet is marked MB_MARK_TO_PROXY | port << 16 and redirected into the ingress of the proxy
- *     device (an ifb, `mbproxy0`), whose program `to_proxy` assigns it there. Any source works.
+ *     device (an ifb, `mbproxy0`), whose program `to_proxy` assigns it there. Any source works,
+ *     given net.ipv4.tcp_early_demux=0 in the host namespace (see src/proxy/routing.ts for why).
  * Marks (skb->mark; L7 owns the nibble 0x00000F00 and the top 16 bits):
  *   0xA00 | port << 16      to the proxy: deliver locally (and, on the proxy device, assign to port)
  *   0xB00                   from the INGRESS proxy: its upstream leaves with the client's address
