@@ -2,8 +2,8 @@
 //   serve NAME TCP_PORT UDP_PORT      every TCP request line and every UDP datagram is answered with NAME
 //   tcp-many IP PORT COUNT            COUNT sequential connect+request; prints {names, peers, failures}
 //   udp-many IP PORT COUNT            COUNT datagrams, each from a fresh socket; prints {names, peers, failures}
-//   tcp-rate IP PORT TOTAL            TOTAL connect+request, one started per millisecond (bounded);
-//                                     prints {ok, failures, errors, names}
+//   tcp-rate IP PORT TOTAL            TOTAL connect+request, one started per millisecond (at most 64
+//                                     in flight); prints {ok, failures, errors, names, elapsedMs}
 //   tcp-hold IP PORT                  one connection; each stdin line "x" is a request: prints
 //                                     {name, peer} per answer, {closed} when it ends
 // Output is one JSON line per result on stdout.
@@ -80,6 +80,8 @@ async function many(fn, ip, port, count) {
   out({ names, peers, failures, errors });
 }
 
+const MAX_IN_FLIGHT = 64;
+
 async function rate(ip, port, total) {
   const n = Math.min(Number(total), 20000);
   const names = {};
@@ -88,22 +90,32 @@ async function rate(ip, port, total) {
   let failures = 0;
   const pending = [];
   const start = Date.now();
+  let inFlight = 0;
+  let slotFree = null;
   for (let i = 0; i < n; i++) {
-    // one request started per millisecond of wall time (catching up if the loop fell behind)
+    // one request started per millisecond of wall time; on a machine too busy to keep up, at most
+    // MAX_IN_FLIGHT wait at once (a backlog of thousands would only measure the scheduler)
     const due = start + i;
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (inFlight >= MAX_IN_FLIGHT) await new Promise((r) => (slotFree = r));
+    inFlight++;
     pending.push(
-      request(ip, Number(port), 3000).then(
-        (r) => {
-          ok++;
-          bump(names, r.name);
-        },
-        (e) => {
-          failures++;
-          bump(errors, e.code ?? e.message);
-        },
-      ),
+      request(ip, Number(port), 10_000)
+        .then(
+          (r) => {
+            ok++;
+            bump(names, r.name);
+          },
+          (e) => {
+            failures++;
+            bump(errors, e.code ?? e.message);
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          slotFree?.();
+        }),
     );
   }
   await Promise.all(pending);
