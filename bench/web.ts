@@ -7,127 +7,42 @@
 //   flows_max_long_task_ms the longest main-thread task while the flows table takes 5,000 flows/s
 //   event_to_pixel_ms     p95 of (time a flow is on screen − time the agent emitted it)
 // Last line: one JSON object with those keys.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type AgentService, appRouter, type Flow } from '@membrane/api';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startWeb } from '../playwright/lab/webServer';
+import { startSyntheticAgent } from './src/syntheticAgent';
 
 const NAMESPACES = 20;
 const PER_NAMESPACE = 50;
 const EDGES = 10_000;
 const FLOWS_PER_S = 5_000;
+/** `--only map` or `--only flows` runs one part (while working on it); the JSON then lacks the other's keys. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
-// ---- a synthetic agent: deterministic workloads and edges, flows on demand ----
-
-const workloads = Array.from({ length: NAMESPACES * PER_NAMESPACE }, (_, i) => ({
-  ns: `ns-${String(Math.floor(i / PER_NAMESPACE)).padStart(2, '0')}`,
-  app: `svc-${i % PER_NAMESPACE}`,
-  identity: 256 + i,
-  ip: `10.${100 + Math.floor(i / 250)}.${i % 250}.${10 + (i % 7)}`,
-}));
-let seed = 7;
-const rand = (n: number) => {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return seed % n;
-};
-const pairs: [number, number][] = [];
-const seen = new Set<number>();
-while (pairs.length < EDGES) {
-  // Mostly within a namespace, some across: like real services.
-  const a = rand(workloads.length);
-  const b =
-    rand(10) < 7
-      ? Math.floor(a / PER_NAMESPACE) * PER_NAMESPACE + rand(PER_NAMESPACE)
-      : rand(workloads.length);
-  if (a === b || seen.has(a * 100_000 + b)) continue;
-  seen.add(a * 100_000 + b);
-  pairs.push([a, b]);
+// Always measure the code as it is now: a fresh production build in a directory of the bench's own
+// (a browser test building apps/web/.next at the same time is left alone). --no-build reuses it.
+process.env.MEMBRANE_WEB_DIST_DIR = '.next-bench';
+if (!process.argv.includes('--no-build')) {
+  const web = path.join(import.meta.dirname, '../apps/web');
+  // next build rewrites next-env.d.ts to point at its output directory: put it back afterwards.
+  const nextEnv = path.join(web, 'next-env.d.ts');
+  const saved = readFileSync(nextEnv, 'utf8');
+  try {
+    execFileSync(path.join(import.meta.dirname, '../node_modules/.bin/next'), ['build'], {
+      cwd: web,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    });
+  } finally {
+    writeFileSync(nextEnv, saved);
+  }
 }
 
-let nextId = 1;
-function flowFor([a, b]: [number, number], dropped: boolean): Flow {
-  const s = workloads[a]!;
-  const d = workloads[b]!;
-  const ep = (w: typeof s) => ({
-    identity: w.identity,
-    namespace: w.ns,
-    pod_name: `${w.app}-7d4b9c8f6d-x2x9q`,
-    labels: [`k8s:app=${w.app}`, `k8s:io.kubernetes.pod.namespace=${w.ns}`],
-  });
-  return {
-    id: nextId++,
-    time: new Date().toISOString(),
-    verdict: dropped ? 'DROPPED' : 'FORWARDED',
-    drop_reason_desc: dropped ? 'POLICY_DENIED' : undefined,
-    IP: { source: s.ip, destination: d.ip, ipVersion: 'IPv4' },
-    l4: { TCP: { source_port: 40_000 + (nextId % 20_000), destination_port: 8080 } },
-    source: ep(s),
-    destination: ep(d),
-    Type: 'L3_L4',
-    node_name: 'bench',
-    traffic_direction: 'EGRESS',
-    is_reply: false,
-    Summary: 'TCP SYN',
-  };
-}
-
-type Listener = (batch: readonly Flow[]) => void;
-const listeners = new Set<Listener>();
-let rate = 0;
-const emit = (flows: Flow[]) => {
-  for (const l of listeners) l(flows);
-};
-// A steady stream in 10 ms slices, so flows arrive as they would from a busy node.
-const ticker = setInterval(() => {
-  const n = Math.round(rate / 100);
-  if (n > 0) emit(Array.from({ length: n }, () => flowFor(pairs[rand(EDGES)]!, rand(20) === 0)));
-}, 10);
-
-const notImplemented = () => {
-  throw new Error('not part of the web benchmark');
-};
-const service = {
-  status: () => ({ ready: true, node: 'bench', version: 'bench', policyRevision: 1 }),
-  flows: {
-    list: () => [],
-    after: () => ({ flows: [], missed: 0 }),
-    listen(l: Listener) {
-      listeners.add(l);
-      // Every new subscriber first gets one flow per edge, so the map has all of them.
-      setTimeout(() => {
-        for (let i = 0; i < EDGES; i += 2_000)
-          l(pairs.slice(i, i + 2_000).map((p, k) => flowFor(p, (i + k) % 13 === 0)));
-      }, 10);
-      return () => listeners.delete(l);
-    },
-  },
-  serviceMap: notImplemented,
-  endpoints: () => [],
-  identities: () => [],
-  policies: () => [],
-  getObject: () => undefined,
-  listObjects: () => [],
-  validate: notImplemented,
-  apply: notImplemented,
-  delete: notImplemented,
-  probe: notImplemented,
-  matrix: notImplemented,
-  podLog: notImplemented,
-} as unknown as AgentService;
-
-const trpc = createHTTPHandler({
-  router: appRouter,
-  basePath: '/trpc/',
-  createContext: () => ({ agent: service, role: 'admin' as const }),
-});
-const agentServer = createServer((req, res) => {
-  if (req.url?.startsWith('/trpc/')) return trpc(req, res);
-  res.writeHead(req.url === '/healthz' ? 200 : 404).end();
-});
-await new Promise<void>((r) => agentServer.listen(0, '127.0.0.1', r));
-const agentUrl = `http://127.0.0.1:${(agentServer.address() as AddressInfo).port}`;
+const agent = await startSyntheticAgent(NAMESPACES, PER_NAMESPACE, EDGES);
+const agentUrl = agent.url;
+const setRate = agent.setRate;
 
 // ---- the browser ----
 
@@ -167,12 +82,30 @@ try {
       ) * 10,
     ) / 10;
   log(`idle page: ${results.idle_page_fps} frames/s`);
+  // When each server-sent event reaches the page, and how old its newest flow is then: splits
+  // event_to_pixel into delivery (agent → relay → browser) and the page's own share.
+  await page.addInitScript(`(() => {
+    const ES = window.EventSource;
+    const arrivals = (window.__arrivals = []);
+    window.__firstEventAt = 0;
+    window.EventSource = class extends ES {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (ev) => {
+          if (!window.__firstEventAt) window.__firstEventAt = performance.now();
+          const d = String(ev.data);
+          const at = d.lastIndexOf('"time":"');
+          if (at >= 0 && arrivals.length < 100000) arrivals.push(Date.now() - Date.parse(d.slice(at + 8, at + 32)));
+        });
+      }
+    };
+  })()`);
   await page.fill('#token', 'bench');
   await page.click('button[type=submit]');
   await page.waitForURL('**/map');
 
   // 1. First render of the big map, from a fresh navigation.
-  rate = 200;
+  setRate(200);
   const profiling = process.env.WEB_BENCH_PROFILE;
   const cdp = profiling ? await page.context().newCDPSession(page) : undefined;
   const startProfile = async (phase: string) => {
@@ -196,82 +129,97 @@ try {
     for (const [k, v] of [...self].sort((x, y) => y[1] - x[1]).slice(0, 20))
       log(`profile ${phase}: ${v} ${k}`);
   };
-  await startProfile('map');
-  await page.goto(`${web.url}/map?noisy=show&w=1h`);
-  const tNodes = await page.evaluate(
-    `new Promise((resolve) => { ${DRAWN} const check = () => drawn('nodes') >= ${workloads.length} ? resolve(performance.now()) : setTimeout(check, 20); check(); })`,
-  );
-  log(`all nodes drawn at ${Math.round(Number(tNodes))} ms`);
-  await stopProfile('map');
-  await page.waitForFunction(
-    `(() => { ${DRAWN} return drawn('nodes') >= ${workloads.length} && drawn('edges') >= ${EDGES}; })()`,
-    undefined,
-    { timeout: 120_000, polling: 50 },
-  );
-  results.map_first_render_ms = Math.round(await page.evaluate(() => performance.now()));
-  log(
-    `map: ${workloads.length} nodes, ${EDGES} edges drawn ${results.map_first_render_ms} ms after navigation`,
-  );
+  if (only !== 'flows') {
+    await startProfile('map');
+    await page.goto(`${web.url}/map?noisy=show&w=1h`);
+    const tNodes = await page.evaluate(
+      `new Promise((resolve) => { ${DRAWN} const check = () => drawn('nodes') >= ${agent.workloads} ? resolve(performance.now()) : setTimeout(check, 20); check(); })`,
+    );
+    log(`all nodes drawn at ${Math.round(Number(tNodes))} ms`);
+    await stopProfile('map');
+    await page.waitForFunction(
+      `(() => { ${DRAWN} return drawn('nodes') >= ${agent.workloads} && drawn('edges') >= ${EDGES}; })()`,
+      undefined,
+      { timeout: 120_000, polling: 50 },
+    );
+    results.map_first_render_ms = Math.round(await page.evaluate(() => performance.now()));
+    log(
+      `map: ${agent.workloads} nodes, ${EDGES} edges drawn ${results.map_first_render_ms} ms after navigation`,
+    );
 
-  // 2. Panning: drag across the map for ~3 s and count the frames the page produced.
-  await page.evaluate(
-    `window.frames_ = 0; window.counting_ = true; (function tick() { window.frames_++; if (window.counting_) requestAnimationFrame(tick); })();`,
-  );
-  await startProfile('pan');
-  const start = Date.now();
-  await page.mouse.move(700, 450);
-  await page.mouse.down();
-  let step = 0;
-  while (Date.now() - start < 3_000) {
-    step++;
-    await page.mouse.move(700 + 250 * Math.sin(step / 15), 450 + 150 * Math.cos(step / 15));
+    // 2. Panning: drag across the map for ~3 s and count the frames the page produced.
+    await page.evaluate(
+      `window.frames_ = 0; window.counting_ = true; (function tick() { window.frames_++; if (window.counting_) requestAnimationFrame(tick); })();`,
+    );
+    await startProfile('pan');
+    const start = Date.now();
+    await page.mouse.move(700, 450);
+    await page.mouse.down();
+    let step = 0;
+    while (Date.now() - start < 3_000) {
+      step++;
+      await page.mouse.move(700 + 250 * Math.sin(step / 15), 450 + 150 * Math.cos(step / 15));
+    }
+    await page.mouse.up();
+    const frames = Number(await page.evaluate('window.counting_ = false; window.frames_'));
+    await stopProfile('pan');
+    results.map_pan_fps = Math.round((frames / ((Date.now() - start) / 1000)) * 10) / 10;
+    log(`pan: ${frames} frames in ${Date.now() - start} ms (${step} pointer moves)`);
   }
-  await page.mouse.up();
-  const frames = Number(await page.evaluate('window.counting_ = false; window.frames_'));
-  await stopProfile('pan');
-  results.map_pan_fps = Math.round((frames / ((Date.now() - start) / 1000)) * 10) / 10;
-  log(`pan: ${frames} frames in ${Date.now() - start} ms (${step} pointer moves)`);
 
-  // 3 + 4. The flows table at 5,000 flows/s: long tasks and on-screen lag.
-  rate = FLOWS_PER_S;
-  await page.goto(`${web.url}/flows`);
-  await page.waitForSelector('[data-testid=flow-row]', { timeout: 60_000 });
-  await page.waitForTimeout(1_000);
-  const measured = (await page.evaluate(`new Promise((resolve) => {
-    const longTasks = [];
-    const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
-    obs.observe({ type: 'longtask' });
-    const lags = [];
-    const day = new Date().toISOString().slice(0, 10);
-    const until = performance.now() + 10000;
-    // The newest row's time cell, "HH:MM:SS.mmm" in UTC, against the clock now.
-    (function sample() {
-      const text = document.querySelector('[data-testid=flow-row] > span')?.textContent;
-      if (text) lags.push(Date.now() - Date.parse(day + 'T' + text + 'Z'));
-      if (performance.now() < until) return requestAnimationFrame(sample);
-      obs.disconnect();
-      const count = Number((document.querySelector('[data-testid=flow-count]')?.textContent ?? '0').replace(/[^0-9]/g, ''));
-      resolve({ longTasks, lags, count });
-    })();
-  })`)) as { longTasks: number[]; lags: number[]; count: number };
-  const sorted = [...measured.lags].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-  results.flows_max_long_task_ms = Math.round(Math.max(0, ...measured.longTasks));
-  results.event_to_pixel_ms = Math.round(pct(0.95));
-  results.event_to_pixel_p50_ms = Math.round(pct(0.5));
-  results.flows_long_tasks = measured.longTasks.length;
-  results.flows_rows_kept = measured.count;
-  log(
-    `flows at ${FLOWS_PER_S}/s for 10 s: ${measured.longTasks.length} long tasks (max ${results.flows_max_long_task_ms} ms); ` +
-      `on screen p50 ${results.event_to_pixel_p50_ms} ms, p95 ${results.event_to_pixel_ms} ms after emission; ${measured.count} rows kept`,
-  );
+  if (only !== 'map') {
+    // 3 + 4. The flows table at 5,000 flows/s: long tasks and on-screen lag.
+    setRate(FLOWS_PER_S);
+    await page.goto(`${web.url}/flows`);
+    await page.waitForSelector('[data-testid=flow-row]', { timeout: 60_000 });
+    await page.waitForTimeout(1_000);
+    await page.evaluate('window.__arrivals.length = 0');
+    const measured = (await page.evaluate(`new Promise((resolve) => {
+      const longTasks = [];
+      const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
+      obs.observe({ type: 'longtask' });
+      const lags = [];
+      const day = new Date().toISOString().slice(0, 10);
+      const until = performance.now() + 10000;
+      // The newest row's time cell, "HH:MM:SS.mmm" in UTC, against the clock now.
+      (function sample() {
+        const text = document.querySelector('[data-testid=flow-row] > span')?.textContent;
+        if (text) lags.push(Date.now() - Date.parse(day + 'T' + text + 'Z'));
+        if (performance.now() < until) return requestAnimationFrame(sample);
+        obs.disconnect();
+        const count = Number((document.querySelector('[data-testid=flow-count]')?.textContent ?? '0').replace(/[^0-9]/g, ''));
+        resolve({ longTasks, lags, count, arrivals: window.__arrivals.slice() });
+      })();
+    })`)) as {
+      longTasks: number[];
+      lags: number[];
+      count: number;
+      arrivals: number[];
+    };
+    const percentile = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+    };
+    const pct = percentile(measured.lags);
+    const arrival = percentile(measured.arrivals);
+    results.event_to_browser_p50_ms = Math.round(arrival(0.5));
+    results.event_to_browser_p95_ms = Math.round(arrival(0.95));
+    results.flows_max_long_task_ms = Math.round(Math.max(0, ...measured.longTasks));
+    results.event_to_pixel_ms = Math.round(pct(0.95));
+    results.event_to_pixel_p50_ms = Math.round(pct(0.5));
+    results.flows_long_tasks = measured.longTasks.length;
+    results.flows_rows_kept = measured.count;
+    log(
+      `flows at ${FLOWS_PER_S}/s for 10 s: ${measured.longTasks.length} long tasks (max ${results.flows_max_long_task_ms} ms); ` +
+        `on screen p50 ${results.event_to_pixel_p50_ms} ms, p95 ${results.event_to_pixel_ms} ms after emission; ` +
+        `reached the browser p50 ${results.event_to_browser_p50_ms} ms, p95 ${results.event_to_browser_p95_ms} ms ` +
+        `(${measured.arrivals.length} events); ${measured.count} rows kept`,
+    );
+  }
 } finally {
-  rate = 0;
-  clearInterval(ticker);
   await browser.close();
   await web.stop();
-  agentServer.closeAllConnections();
-  agentServer.close();
+  await agent.stop();
 }
 const targets = {
   map_first_render_ms: results.map_first_render_ms! <= 2_000,

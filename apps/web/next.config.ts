@@ -6,6 +6,8 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   productionBrowserSourceMaps: false,
+  // The web benchmark builds into its own directory so it never races a browser test's build.
+  distDir: process.env.MEMBRANE_WEB_DIST_DIR || '.next',
 };
 
 export default config;

@@ -1,75 +1,48 @@
 'use client';
 
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { compileFilters } from '../domain/filters';
-import { type Layout, layoutGraph, type Point } from '../domain/layout';
-import { aggregateServiceMap, type ServiceMap } from '../domain/serviceMap';
+import { useEffect, useRef, useState } from 'react';
+import type { Layout } from '../domain/layout';
+import type { MapResult } from '../domain/mapEngine';
+import type { ServiceMap } from '../domain/serviceMap';
 import { windowMs } from '../domain/timeWindow';
 import type { ViewState } from '../domain/viewState';
-import { useLiveFlows } from './LiveFlows';
+import { useLiveFlowStore } from './LiveFlows';
+import { MapFeed } from './mapFeed';
 
-const REFRESH_MS = 1_000;
-const EMPTY: ServiceMap = { nodes: [], edges: [] };
+const EMPTY: MapResult = {
+  map: { nodes: [], edges: [] } satisfies ServiceMap,
+  layout: { positions: new Map(), groups: [] } satisfies Layout,
+  flowsKept: 0,
+};
 
 /**
- * The service map of the live flows for a view, re-aggregated at most once a second (and every
- * few seconds regardless, so rates slide with the window), plus a layout that only ever places new
- * nodes: positions are remembered across updates, hides and re-shows.
+ * The service map of the live flows for a view. Aggregation and layout run in a Web Worker (see
+ * mapFeed.ts), so neither a burst of flows nor a thousand-node layout blocks the page; this hook
+ * re-renders only when a finished map comes back (at most about once a second).
  */
-export function useServiceMap(view: ViewState, hidden: ReadonlySet<string>) {
-  const { store, tick } = useLiveFlows();
-  const [map, setMap] = useState<ServiceMap>(EMPTY);
-  const lastRun = useRef(0);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-
-  // View or hidden-set changes recompute at once; ticks are throttled below.
-  const compute = useMemo(
-    () => () => {
-      lastRun.current = Date.now();
-      const pass = compileFilters(view.filters);
-      setMap(
-        aggregateServiceMap(store.buffer.filter(pass), {
-          nowMs: Date.now(),
-          windowMs: windowMs(view.window),
-          namespaces: view.namespaces,
-          showNoisy: view.showNoisy,
-          hidden,
-        }),
-      );
-    },
-    [view, hidden, store],
-  );
+export function useServiceMap(view: ViewState, hidden: ReadonlySet<string>): MapResult {
+  const store = useLiveFlowStore();
+  const [result, setResult] = useState<MapResult>(EMPTY);
+  const feed = useRef<MapFeed | null>(null);
 
   useEffect(() => {
-    compute();
-    const every = setInterval(compute, 5_000);
-    return () => clearInterval(every);
-  }, [compute]);
+    const f = new MapFeed(store, setResult);
+    feed.current = f;
+    return () => {
+      f.close();
+      feed.current = null;
+    };
+  }, [store]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick is the trigger
   useEffect(() => {
-    if (timer.current) return;
-    const wait = Math.max(0, REFRESH_MS - (Date.now() - lastRun.current));
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      compute();
-    }, wait);
-  }, [tick, compute]);
-  useEffect(
-    () => () => {
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
-  );
+    feed.current?.setView({
+      filters: view.filters,
+      namespaces: view.namespaces,
+      windowMs: windowMs(view.window),
+      showNoisy: view.showNoisy,
+      hidden: [...hidden],
+    });
+  }, [view, hidden]);
 
-  const positions = useRef(new Map<string, Point>());
-  const nodeKey = map.nodes.map((n) => n.id).join('\n');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: layout only when the set of nodes changes
-  const layout: Layout = useMemo(() => {
-    const result = layoutGraph(map.nodes, map.edges, positions.current);
-    for (const [id, p] of result.positions) positions.current.set(id, p);
-    return result;
-  }, [nodeKey]);
-
-  return { map, layout };
+  return result;
 }

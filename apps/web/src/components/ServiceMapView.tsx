@@ -1,7 +1,6 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useLiveFlows } from '../client/LiveFlows';
 import { useServiceMap } from '../client/useServiceMap';
 import { useViewState } from '../client/useViewState';
 import type { MapEdge, MapNode } from '../domain/serviceMap';
@@ -50,7 +49,6 @@ export function ServiceMapView() {
   const [selected, setSelected] = useState<{ node?: MapNode; edge?: MapEdge }>({});
   const [search, setSearch] = useState('');
   const handle = useRef<MapHandle>(null);
-  const { store } = useLiveFlows();
 
   useEffect(() => {
     try {
@@ -65,7 +63,8 @@ export function ServiceMapView() {
     localStorage.setItem(HIDDEN_KEY, JSON.stringify([...next]));
   };
 
-  const { map, layout } = useServiceMap(view, hidden);
+  // Re-renders when the map worker sends a new map, not on every flow.
+  const { map, layout, flowsKept } = useServiceMap(view, hidden);
   // SVG is crisp and testable; past a few hundred cards, a canvas keeps panning smooth.
   const MapRenderer =
     map.nodes.length > LARGE_NODES || map.edges.length > LARGE_EDGES ? MapCanvas2D : ServiceMapCanvas;
@@ -127,7 +126,7 @@ export function ServiceMapView() {
       </div>
       {map.nodes.length === 0 && (
         <div className="empty" style={{ position: 'absolute', inset: '80px 0 auto 0' }}>
-          {store.buffer.size === 0 ? (
+          {flowsKept === 0 ? (
             <>
               <p>No traffic seen yet. The map draws itself from live flows.</p>
               <p>

@@ -78,9 +78,15 @@ export class FetchEventSource {
   }
 }
 
-/** Incremental text/event-stream parser (WHATWG rules for data, event and id fields). */
+/**
+ * Incremental text/event-stream parser (WHATWG rules for data, event and id fields). A line may
+ * span many chunks (a batch of flows is one `data:` line of megabytes): its pieces are kept and
+ * joined once, and each chunk is scanned once, so parsing stays linear in the bytes received.
+ */
 export class SseParser {
-  private buffer = '';
+  private partial: string[] = [];
+  /** the previous chunk ended in CR: a LF opening this one belongs to it */
+  private skipLf = false;
   private data: string[] = [];
   private type = '';
   private lastEventId = '';
@@ -88,15 +94,31 @@ export class SseParser {
   constructor(private readonly onMessage: (m: SseMessage) => void) {}
 
   push(text: string): void {
-    this.buffer += text;
+    let start = 0;
+    if (this.skipLf && text.startsWith('\n')) start = 1;
+    this.skipLf = false;
+    let lf = text.indexOf('\n', start);
+    let cr = text.indexOf('\r', start);
     for (;;) {
-      const nl = this.buffer.search(/\r\n|\r|\n/);
-      if (nl < 0) return;
-      const line = this.buffer.slice(0, nl);
-      const width = this.buffer.startsWith('\r\n', nl) ? 2 : 1;
-      this.buffer = this.buffer.slice(nl + width);
+      if (lf >= 0 && lf < start) lf = text.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = text.indexOf('\r', start);
+      const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      if (end < 0) break;
+      let line = text.slice(start, end);
+      if (this.partial.length > 0) {
+        this.partial.push(line);
+        line = this.partial.join('');
+        this.partial = [];
+      }
+      start = end + 1;
+      if (end === cr) {
+        if (end + 1 < text.length) {
+          if (text.charCodeAt(end + 1) === 10) start++;
+        } else this.skipLf = true;
+      }
       this.line(line);
     }
+    if (start < text.length) this.partial.push(text.slice(start));
   }
 
   private line(line: string): void {

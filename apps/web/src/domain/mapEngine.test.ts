@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { makeFlow } from './flowFixture';
+import { MapEngine, type MapView } from './mapEngine';
+
+const NOW = Date.parse('2026-01-01T00:10:00Z');
+const time = new Date(NOW - 1_000).toISOString();
+const view: MapView = { filters: [], namespaces: [], windowMs: 60_000, showNoisy: true, hidden: [] };
+
+describe('MapEngine', () => {
+  it('aggregates the flows it was given and lays out every node', () => {
+    const engine = new MapEngine(1_000);
+    engine.add([
+      makeFlow({ from: 'shop/frontend-7d4b9c8f6d-x2x9q', to: 'shop/api-5c9d8b7f6a-k2j4m', time }),
+      makeFlow({ from: 'shop/api-5c9d8b7f6a-k2j4m', to: 'shop/db-0', port: 5432, time }),
+    ]);
+    const r = engine.compute(view, NOW);
+    expect(r.map.nodes.map((n) => n.id)).toEqual(['shop/api', 'shop/db-0', 'shop/frontend']);
+    expect(r.map.edges).toHaveLength(2);
+    expect([...r.layout.positions.keys()].sort()).toEqual(['shop/api', 'shop/db-0', 'shop/frontend']);
+    expect(r.flowsKept).toBe(2);
+  });
+
+  it('applies the view filters and keeps positions when a node comes and goes', () => {
+    const engine = new MapEngine(1_000);
+    const flows = Array.from({ length: 30 }, (_, i) =>
+      makeFlow({ from: `ns${i % 3}/client-${i}`, to: `ns${i % 3}/server`, time }),
+    );
+    engine.add(flows);
+    const all = engine.compute(view, NOW);
+    const before = all.layout.positions.get('ns1/server');
+    const filtered = engine.compute(
+      { ...view, filters: [{ kind: 'namespace', value: 'ns0', negate: false }] },
+      NOW,
+    );
+    expect(filtered.map.nodes.every((n) => n.namespace === 'ns0')).toBe(true);
+    const again = engine.compute(view, NOW);
+    expect(again.layout.positions.get('ns1/server')).toEqual(before);
+  });
+
+  it('places a burst of new nodes afresh instead of squeezing them around a few early ones', () => {
+    const engine = new MapEngine(10_000);
+    engine.add([makeFlow({ from: 'a/x', to: 'a/y', time })]);
+    engine.compute(view, NOW);
+    engine.add(
+      Array.from({ length: 200 }, (_, i) => makeFlow({ from: `a/c${i}`, to: `b/s${i % 10}`, time })),
+    );
+    const r = engine.compute(view, NOW);
+    const [a, b] = r.layout.groups;
+    expect(a && b).toBeTruthy();
+    const overlapX = Math.min(a!.x + a!.width, b!.x + b!.width) - Math.max(a!.x, b!.x);
+    const overlapY = Math.min(a!.y + a!.height, b!.y + b!.height) - Math.max(a!.y, b!.y);
+    expect(overlapX <= 0 || overlapY <= 0).toBe(true);
+  });
+
+  it('forgets flows on reset', () => {
+    const engine = new MapEngine(100);
+    engine.add([makeFlow({ from: 'a/x', to: 'a/y', time })]);
+    engine.reset();
+    expect(engine.compute(view, NOW).map.nodes).toHaveLength(0);
+  });
+});
