@@ -31,7 +31,7 @@ export const FlowFilter = z.object({
 });
 export type FlowFilter = z.infer<typeof FlowFilter>;
 
-function podMatches(ep: FlowEndpoint, wanted: string): boolean {
+export function podMatches(ep: FlowEndpoint, wanted: string): boolean {
   if (!ep.pod_name) return false;
   const slash = wanted.indexOf('/');
   if (slash < 0) return ep.pod_name.startsWith(wanted);
@@ -44,7 +44,7 @@ function stripSource(label: string): string {
   return colon >= 0 && (eq < 0 || colon < eq) ? label.slice(colon + 1) : label;
 }
 
-function labelMatches(ep: FlowEndpoint, wanted: string): boolean {
+export function labelMatches(ep: FlowEndpoint, wanted: string): boolean {
   const want = stripSource(wanted);
   const hasValue = want.includes('=');
   return ep.labels.some((l) => {
@@ -53,7 +53,7 @@ function labelMatches(ep: FlowEndpoint, wanted: string): boolean {
   });
 }
 
-function ipMatches(ip: string, wanted: string): boolean {
+export function ipMatches(ip: string, wanted: string): boolean {
   if (!wanted.includes('/')) return ip === wanted;
   const [base, bitsText] = wanted.split('/');
   const bits = Number(bitsText);
@@ -123,7 +123,7 @@ export function matchFlow(filter: FlowFilter, flow: Flow): boolean {
   );
 }
 
-function typeMatches(flow: Flow, wanted: string): boolean {
+export function typeMatches(flow: Flow, wanted: string): boolean {
   const w = wanted.toLowerCase();
   if (w === 'drop') return flow.verdict === 'DROPPED';
   if (w === 'trace') return flow.verdict !== 'DROPPED';

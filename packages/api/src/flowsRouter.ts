@@ -32,9 +32,10 @@ export interface FlowBatch {
 export const flowsRouter = router({
   list: readProcedure.input(FlowListInput).query(({ ctx, input }) => {
     const { filter, ...query } = input;
-    const all = ctx.agent.flows.list(isEmptyFilter(filter) ? query : { ...query, last: undefined });
-    if (isEmptyFilter(filter)) return all;
-    const matching = all.filter((f) => matchFlow(filter, f));
+    if (isEmptyFilter(filter)) return ctx.agent.flows.list(query);
+    // the source filters (the agent does it on its compact store); checking again is cheap and
+    // keeps sources that ignore `filter` correct
+    const matching = ctx.agent.flows.list({ ...query, filter }).filter((f) => matchFlow(filter, f));
     return input.last === undefined ? matching : matching.slice(-input.last);
   }),
 

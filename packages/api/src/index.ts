@@ -8,4 +8,4 @@ export * from './schemas';
 export type * from './service';
 export * from './serviceStatus';
 export { testFlow } from './testFlows';
-export type { ApiContext } from './trpc';
+export { type ApiContext, SSE_OPTIONS } from './trpc';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { FlowFilter } from './filter';
 import type { Flow } from './flow';
 import type {
   ApplyResult,
@@ -31,6 +32,8 @@ export interface FlowQuery {
   since?: string;
   /** only flows with a larger id */
   afterId?: number;
+  /** only flows matching this filter (`last` then counts matching flows) */
+  filter?: FlowFilter;
 }
 
 export interface FlowSource {

@@ -9,12 +9,13 @@ export interface ApiContext {
   onRejected?: (reason: string, path: string) => void;
 }
 
-const t = initTRPC.context<ApiContext>().create({
-  sse: {
-    ping: { enabled: true, intervalMs: 5_000 },
-    client: { reconnectAfterInactivityMs: 15_000 },
-  },
-});
+/** SSE settings; the agent's own writer for flows.subscribe (apps/agent/src/server) uses them too */
+export const SSE_OPTIONS = {
+  ping: { enabled: true, intervalMs: 5_000 },
+  client: { reconnectAfterInactivityMs: 15_000 },
+};
+
+const t = initTRPC.context<ApiContext>().create({ sse: SSE_OPTIONS });
 
 export const router = t.router;
 

@@ -55,28 +55,41 @@ export class FetchEventSource {
       this.readyState = 1;
       this.emit('open');
       const decoder = new TextDecoder();
-      let buffer = '';
+      // A line may span many chunks (a batch of flows is one `data:` line of megabytes): the
+      // pieces are kept and joined once, so parsing stays linear in the bytes received.
+      const partial: string[] = [];
       let event = { type: 'message', data: [] as string[], id: undefined as string | undefined };
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let nl = buffer.indexOf('\n');
-        while (nl >= 0) {
-          const line = buffer.slice(0, nl).replace(/\r$/, '');
-          buffer = buffer.slice(nl + 1);
-          nl = buffer.indexOf('\n');
-          if (line === '') {
-            if (event.data.length > 0) this.emit(event.type, event.data.join('\n'), event.id);
-            event = { type: 'message', data: [], id: undefined };
-            continue;
-          }
-          if (line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'data') event.data.push(value);
-          else if (field === 'event') event.type = value;
-          else if (field === 'id') event.id = value;
+      const onLine = (line: string) => {
+        if (line === '') {
+          if (event.data.length > 0) this.emit(event.type, event.data.join('\n'), event.id);
+          event = { type: 'message', data: [], id: undefined };
+          return;
         }
+        if (line.startsWith(':')) return;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        let value = colon < 0 ? '' : line.slice(colon + 1);
+        if (value.startsWith(' ')) value = value.slice(1);
+        if (field === 'data') event.data.push(value);
+        else if (field === 'event') event.type = value;
+        else if (field === 'id') event.id = value;
+      };
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const text = decoder.decode(chunk, { stream: true });
+        let start = 0;
+        let nl = text.indexOf('\n');
+        while (nl >= 0) {
+          let line = text.slice(start, nl);
+          if (partial.length > 0) {
+            partial.push(line);
+            line = partial.join('');
+            partial.length = 0;
+          }
+          onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+          start = nl + 1;
+          nl = text.indexOf('\n', start);
+        }
+        if (start < text.length) partial.push(text.slice(start));
       }
       if (this.readyState !== 2) {
         this.readyState = 0;

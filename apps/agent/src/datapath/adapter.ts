@@ -36,6 +36,8 @@ export function toRawFlow(r: FlowRecord, offset: WallOffset): RawFlow {
     timeNanos: ns - carry * 1e6,
     srcIp: ipOf(r.saddr),
     dstIp: ipOf(r.daddr),
+    saddr: r.saddr,
+    daddr: r.daddr,
     srcPort: r.sport,
     dstPort: r.dport,
     protocol: r.protocol,

@@ -1,137 +1,333 @@
-import type { Flow, FlowSource } from '@membrane/api';
-import { type EndpointInfo, type EnrichContext, enrich, side } from './enrich';
-import { DEFAULT_FLOW_CAPACITY, FlowStore } from './flowStore';
-import { enrichL7 } from './l7Enrich';
+import type { Flow, FlowFilter, FlowQuery, FlowSource } from '@membrane/api';
+import { compileFilter } from './compactFilter';
+import { FlowCodec } from './flowJson';
+import {
+  F_BYTES,
+  F_INGRESS,
+  F_L7,
+  F_REASON,
+  F_REPLY,
+  FlowRing,
+  type RingVerdict,
+  VERDICT_CODE,
+  VERDICT_NAMES,
+} from './flowRing';
+import { FlowSubscription, type SubscriptionSource } from './flowSubscription';
+import { ipNumber, ipText } from './ipText';
+import { l7Extra } from './l7Enrich';
 import type { L7Record } from './l7Record';
 import type { RawFlow } from './rawFlow';
 import { ServiceMapAggregator } from './serviceMap';
+import { SideTable } from './sideTable';
 
-// Datapath batches → enrich → flow store (→ subscribers) → service map. One straight line, run
-// once per batch, never per packet callback.
+// Datapath batches → enrich → flow ring (→ subscribers) → service map. One straight line, run
+// once per batch, never per packet callback. Enrichment writes numbers into the ring's columns
+// (sides and services are interned, looked up once per address per batch); Hubble objects and
+// JSON are made only for readers (flowJson.ts).
+
+export const DEFAULT_FLOW_CAPACITY = 65_536;
+
+type ServiceRef = { name: string; namespace: string };
 
 export interface FlowPipelineOptions {
   node: string;
   capacity?: number;
+  /** first flow id (default: from the clock, so ids keep increasing across restarts) */
+  firstId?: number;
   endpointByIp(
     ip: string,
   ): { endpointId: number; namespace: string; pod: string; identity: number } | undefined;
   identityLabels(identity: number): string[] | undefined;
   /** the Service (ClusterIP/NodePort frontend) at an address, for `destination_service` */
-  serviceByAddress?(
-    ip: string,
-    port: number,
-    protocol: number,
-  ): { name: string; namespace: string } | undefined;
+  serviceByAddress?(ip: string, port: number, protocol: number): ServiceRef | undefined;
 }
 
-export class FlowPipeline {
-  readonly store: FlowStore;
-  readonly serviceMap = new ServiceMapAggregator();
-  readonly dropsByReason: Record<string, number> = {};
-  readonly byType: Record<string, number> = {};
+const PROTO_KEY: Record<number, number> = { 6: 1, 17: 2, 132: 3 };
+const TYPES = ['L3_L4', 'L7'] as const;
+const DROP_POLICY_DENIED = 1;
+
+export class FlowPipeline implements SubscriptionSource {
+  readonly ring: FlowRing;
+  readonly sides: SideTable;
+  readonly codec: FlowCodec;
+  readonly serviceMap: ServiceMapAggregator;
+  /** records the datapath reported it could not deliver (ring full, rate limit) */
+  lost = 0;
+  private readonly subscriptions = new Set<FlowSubscription>();
+  private readonly listeners = new Set<(batch: readonly Flow[]) => void>();
+  /** counts by verdict code * 2 + (L7 ? 1 : 0), weighted by the datapath's aggregation count */
+  private readonly typeCounts = new Float64Array(8);
+  /** flows stored, by verdict code */
+  private readonly verdictCounts = new Float64Array(4);
+  /** drops by reason text index */
+  private readonly dropCounts: number[] = [];
+  /** per batch: service code + 1 by (address, port, protocol); 0 = none */
+  private readonly serviceCache = new Map<number, number>();
   private readonly pruneTimer: NodeJS.Timeout;
 
   constructor(private readonly opts: FlowPipelineOptions) {
-    this.store = new FlowStore(opts.capacity ?? DEFAULT_FLOW_CAPACITY);
+    this.ring = new FlowRing(opts.capacity ?? DEFAULT_FLOW_CAPACITY, opts.firstId ?? Date.now() * 1000);
+    this.sides = new SideTable(opts);
+    this.codec = new FlowCodec(this.ring, this.sides, opts.node);
+    this.serviceMap = new ServiceMapAggregator(this.sides);
     this.pruneTimer = setInterval(() => this.serviceMap.prune(), 60_000);
     this.pruneTimer.unref();
-    this.ctx = this.makeContext();
   }
 
-  // Flows of one endpoint share its FlowEndpoint-side info: one object per endpoint instead of two
-  // per flow keeps the retained heap (and so each GC) small. Reused only while the endpoint record
-  // and its identity's labels are the very same objects, so changes show up on the next flow.
-  private readonly endpointCache = new Map<
-    string,
-    { ep: object; labels: string[] | undefined; info: EndpointInfo }
-  >();
-
-  private readonly ctx: EnrichContext;
-
-  private makeContext(): EnrichContext {
-    return {
-      node: this.opts.node,
-      endpointByIp: (ip: string) => {
-        const ep = this.opts.endpointByIp(ip);
-        if (!ep) return undefined;
-        const labels = this.opts.identityLabels(ep.identity);
-        const hit = this.endpointCache.get(ip);
-        if (hit && hit.ep === ep && hit.labels === labels) return hit.info;
-        const info = {
-          id: ep.endpointId,
-          namespace: ep.namespace,
-          pod: ep.pod,
-          labels: labels ?? [],
-          identity: ep.identity,
-        };
-        if (this.endpointCache.size > 65_536) this.endpointCache.clear();
-        this.endpointCache.set(ip, { ep, labels, info });
-        return info;
-      },
-      identityLabels: (identity) => this.opts.identityLabels(identity),
-      ...(this.opts.serviceByAddress ? { service: this.opts.serviceByAddress } : {}),
-      nextId: () => this.store.nextId(),
-    };
-  }
-
-  ingest(raws: readonly RawFlow[], lost = 0): Flow[] {
-    const ctx = this.ctx;
-    const flows = raws.map((r) => enrich(ctx, r));
-    this.count(flows);
-    this.store.lost += lost;
-    this.store.append(flows);
-    this.serviceMap.add(flows);
-    return flows;
+  /** A batch of datapath records; `lost`: records the datapath could not deliver since the last call. */
+  ingest(raws: readonly RawFlow[], lost = 0): void {
+    const ring = this.ring;
+    const sides = this.sides;
+    sides.nextBatch();
+    this.serviceCache.clear();
+    this.lost += lost;
+    this.beforeAppend(raws.length);
+    const from = ring.head;
+    for (let i = 0; i < raws.length; i++) {
+      const r = raws[i]!;
+      const s = ring.claim();
+      const saddr = r.saddr ?? ipNumber(r.srcIp);
+      const daddr = r.daddr ?? ipNumber(r.dstIp);
+      const verdict = VERDICT_CODE[r.verdict] ?? 1;
+      const count = r.count !== undefined && r.count > 1 ? r.count : 1;
+      let flags = r.direction === 'ingress' ? F_INGRESS : 0;
+      if (r.isReply) flags |= F_REPLY;
+      ring.timeMs[s] = r.timeMs;
+      ring.timeNs[s] = r.timeNanos ?? 0;
+      ring.saddr[s] = saddr;
+      ring.daddr[s] = daddr;
+      ring.sport[s] = r.srcPort;
+      ring.dport[s] = r.dstPort;
+      ring.proto[s] = r.protocol;
+      ring.verdict[s] = verdict;
+      ring.tcpFlags[s] = r.tcpFlags ?? 0;
+      ring.srcSide[s] = sides.resolve(saddr, r.srcIdentity);
+      ring.dstSide[s] = sides.resolve(daddr, r.dstIdentity);
+      if (verdict === 2) {
+        if (r.dropReason !== undefined) {
+          flags |= F_REASON;
+          ring.reason[s] = r.dropReason;
+        }
+        const text = ring.reasonTextIndex(r.dropReasonDesc ?? 'UNKNOWN_REASON');
+        ring.reasonText[s] = text;
+        this.dropCounts[text] = (this.dropCounts[text] ?? 0) + count;
+      }
+      if (r.bytes !== undefined) {
+        flags |= F_BYTES;
+        ring.bytes[s] = r.bytes;
+      }
+      ring.flags[s] = flags;
+      ring.count[s] = count;
+      ring.service[s] = this.serviceOf(daddr, r.dstPort, r.protocol);
+      this.typeCounts[verdict * 2]! += count;
+      this.verdictCounts[verdict]!++;
+    }
+    this.appended(from);
   }
 
   /** HTTP requests/responses from the L7 proxy: flows with Type L7 in the same store and map. */
-  ingestL7(records: readonly L7Record[]): Flow[] {
-    const ctx = this.ctx;
-    const l7 = {
-      node: ctx.node,
-      side: (ip: string, identity: number) => side(ctx, ip, identity),
-      service: (ip: string, port: number, protocol: number) => ctx.service?.(ip, port, protocol),
-      nextId: ctx.nextId,
-    };
-    const flows = records.map((r) => enrichL7(l7, r));
-    this.count(flows);
-    this.store.append(flows);
-    this.serviceMap.add(flows);
-    return flows;
+  ingestL7(records: readonly L7Record[]): void {
+    const ring = this.ring;
+    this.sides.nextBatch();
+    this.serviceCache.clear();
+    this.beforeAppend(records.length);
+    const from = ring.head;
+    for (const r of records) {
+      const s = ring.claim();
+      const saddr = ipNumber(r.srcIp);
+      const daddr = ipNumber(r.dstIp);
+      const verdict = r.verdict === 'DROPPED' ? 2 : 1;
+      let flags = F_L7 | (r.direction === 'ingress' ? F_INGRESS : 0) | (r.type === 'RESPONSE' ? F_REPLY : 0);
+      ring.timeMs[s] = r.timeMs;
+      ring.timeNs[s] = 0;
+      ring.saddr[s] = saddr;
+      ring.daddr[s] = daddr;
+      ring.sport[s] = r.srcPort;
+      ring.dport[s] = r.dstPort;
+      ring.proto[s] = 6;
+      ring.verdict[s] = verdict;
+      ring.tcpFlags[s] = 0;
+      ring.srcSide[s] = this.sides.resolve(saddr, r.srcIdentity);
+      ring.dstSide[s] = this.sides.resolve(daddr, r.dstIdentity);
+      if (verdict === 2) {
+        // the proxy denied the request by policy: the same reason the datapath reports (drop.h)
+        flags |= F_REASON;
+        ring.reason[s] = DROP_POLICY_DENIED;
+        const text = ring.reasonTextIndex('POLICY_DENIED');
+        ring.reasonText[s] = text;
+        this.dropCounts[text] = (this.dropCounts[text] ?? 0) + 1;
+      }
+      ring.flags[s] = flags;
+      ring.count[s] = 1;
+      ring.service[s] = this.serviceOf(daddr, r.dstPort, 6);
+      ring.extra[s] = l7Extra(r);
+      this.typeCounts[verdict * 2 + 1]!++;
+      this.verdictCounts[verdict]!++;
+    }
+    this.appended(from);
   }
 
-  private count(flows: readonly Flow[]): void {
-    for (const f of flows) {
-      if (f.verdict === 'DROPPED') {
-        const reason = f.drop_reason_desc ?? 'UNKNOWN';
-        this.dropsByReason[reason] = (this.dropsByReason[reason] ?? 0) + (f.count ?? 1);
-      }
-      const type = `${f.verdict}|${f.Type}`;
-      this.byType[type] = (this.byType[type] ?? 0) + (f.count ?? 1);
+  private serviceOf(daddr: number, port: number, protocol: number): number {
+    const lookup = this.opts.serviceByAddress;
+    if (lookup === undefined) return 0;
+    const protoKey = PROTO_KEY[protocol];
+    const key = protoKey === undefined ? -1 : daddr * 262_144 + port * 4 + protoKey;
+    let code = key < 0 ? undefined : this.serviceCache.get(key);
+    if (code === undefined) {
+      const svc = lookup(ipText(daddr), port, protocol);
+      code = svc ? this.ring.serviceCode(svc) : 0;
+      if (key >= 0) this.serviceCache.set(key, code);
     }
+    return code;
+  }
+
+  /** Lagging subscribers keep (spill) what the next `n` flows will overwrite. */
+  private beforeAppend(n: number): void {
+    const ring = this.ring;
+    const evictTo = Math.min(ring.head, ring.head + n - ring.capacity);
+    if (evictTo <= ring.oldest) return;
+    for (const sub of this.subscriptions) sub.beforeEvict(evictTo);
+  }
+
+  /** After a batch: service map, subscribers, object listeners. */
+  private appended(batchFrom: number): void {
+    const ring = this.ring;
+    const to = ring.head;
+    const from = Math.max(batchFrom, ring.oldest); // a batch larger than the ring keeps its newest
+    if (to === from) return;
+    this.serviceMap.addRange(ring, from, to);
+    for (const sub of this.subscriptions) sub.appended(from, to);
+    if (this.listeners.size > 0) {
+      const flows: Flow[] = [];
+      for (let seq = from; seq < to; seq++) flows.push(this.codec.flowAt(seq));
+      for (const l of this.listeners) l(flows);
+    }
+  }
+
+  // --- readers ---------------------------------------------------------------------------
+
+  jsonAt(seq: number): string {
+    return this.codec.jsonAt(seq);
+  }
+
+  private memo = { from: -1, to: -1, json: '' };
+
+  jsonRange(from: number, to: number): string {
+    const m = this.memo;
+    if (m.from === from && m.to === to) return m.json;
+    const parts = new Array<string>(to - from);
+    for (let seq = from; seq < to; seq++) parts[seq - from] = this.codec.jsonAt(seq);
+    const json = parts.join(',');
+    this.memo = { from, to, json };
+    return json;
+  }
+
+  /** A live reader for `flows.subscribe` (see server/flowStream.ts); close() it when done. */
+  subscribe(opts: { filter: FlowFilter; afterId?: number; queueSize: number; maxBatch: number }): {
+    subscription: FlowSubscription;
+    close(): void;
+  } {
+    const subscription = new FlowSubscription(this, {
+      match: compileFilter(opts.filter, this.ring, this.sides),
+      ...(opts.afterId !== undefined ? { afterId: opts.afterId } : {}),
+      queueSize: opts.queueSize,
+      maxBatch: opts.maxBatch,
+    });
+    this.subscriptions.add(subscription);
+    return { subscription, close: () => this.subscriptions.delete(subscription) };
+  }
+
+  /** Stored flows, oldest first: matching `filter`, at or after `since`, after `afterId`, the last `last`. */
+  list(query: FlowQuery = {}): Flow[] {
+    const ring = this.ring;
+    let from = ring.oldest;
+    if (query.afterId !== undefined)
+      from = Math.max(from, Math.min(ring.head, query.afterId - ring.firstId + 1));
+    if (query.since !== undefined) {
+      const since = parseTime(query.since);
+      if (since !== null) {
+        while (
+          from < ring.head &&
+          (ring.timeMs[ring.slotOf(from)]! < since.ms ||
+            (ring.timeMs[ring.slotOf(from)] === since.ms && ring.timeNs[ring.slotOf(from)]! < since.ns))
+        )
+          from++;
+      }
+    }
+    const match = query.filter ? compileFilter(query.filter, ring, this.sides) : null;
+    const seqs: number[] = [];
+    const last = query.last ?? Number.POSITIVE_INFINITY;
+    // newest first, so `last` stops the scan early
+    for (let seq = ring.head - 1; seq >= from && seqs.length < last; seq--) {
+      if (match === null || match(ring.slotOf(seq))) seqs.push(seq);
+    }
+    seqs.reverse();
+    return seqs.map((seq) => this.codec.flowAt(seq));
+  }
+
+  after(id: number): { flows: Flow[]; missed: number } {
+    const ring = this.ring;
+    const resume = id - ring.firstId + 1;
+    const missed = resume >= 0 && resume < ring.oldest ? ring.oldest - resume : 0;
+    return { flows: this.list({ afterId: id }), missed };
   }
 
   get source(): FlowSource {
     return {
-      list: (q) => this.store.list(q),
-      after: (id) => this.store.after(id),
-      listen: (l) => this.store.listen(l),
+      list: (q) => this.list(q),
+      after: (id) => this.after(id),
+      listen: (l) => {
+        this.listeners.add(l);
+        return () => this.listeners.delete(l);
+      },
     };
   }
 
+  // --- counters --------------------------------------------------------------------------
+
+  /** flows by "VERDICT|Type" (weighted by the datapath's aggregation count) */
+  get byType(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < this.typeCounts.length; i++)
+      if (this.typeCounts[i]! > 0) out[`${VERDICT_NAMES[i >> 1]}|${TYPES[i & 1]}`] = this.typeCounts[i]!;
+    return out;
+  }
+
+  get dropsByReason(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.dropCounts.forEach((n, i) => {
+      if (n > 0) out[this.ring.reasonTexts[i]!] = n;
+    });
+    return out;
+  }
+
   stats() {
-    const s = this.store;
+    const ring = this.ring;
+    const byVerdict: Record<string, number> = {};
+    for (let v = 1; v < this.verdictCounts.length; v++)
+      if (this.verdictCounts[v]! > 0) byVerdict[VERDICT_NAMES[v] as RingVerdict] = this.verdictCounts[v]!;
     return {
-      stored: s.size,
-      capacity: s.capacity,
-      seen: s.seen,
-      lost: s.lost,
-      evicted: s.evicted,
-      byVerdict: { ...s.byVerdict },
+      stored: ring.size,
+      capacity: ring.capacity,
+      seen: ring.head,
+      lost: this.lost,
+      evicted: ring.oldest,
+      byVerdict,
     };
   }
 
   stop(): void {
     clearInterval(this.pruneTimer);
+    this.subscriptions.clear();
+    this.listeners.clear();
   }
+}
+
+/** ms and ns-within-ms of an RFC 3339 time; null when it does not parse. */
+function parseTime(text: string): { ms: number; ns: number } | null {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return null;
+  const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
+  const ns = frac.length > 3 ? Number(frac.slice(3, 9).padEnd(6, '0')) : 0;
+  return { ms, ns };
 }

@@ -7,6 +7,9 @@ export interface RawFlow {
   timeNanos?: number;
   srcIp: string;
   dstIp: string;
+  /** the same addresses as unsigned 32-bit numbers when the producer has them (saves parsing) */
+  saddr?: number;
+  daddr?: number;
   srcPort: number;
   dstPort: number;
   protocol: number;

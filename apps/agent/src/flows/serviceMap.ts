@@ -1,40 +1,44 @@
-import {
-  type Flow,
-  type FlowEndpoint,
-  flowPorts,
-  flowProtocol,
-  type ServiceMap,
-  type ServiceMapEdge,
-  type ServiceMapNode,
-} from '@membrane/api';
+import type { FlowEndpoint, ServiceMap, ServiceMapEdge, ServiceMapNode } from '@membrane/api';
+import { isoWithNanos } from './flowJson';
+import { F_INGRESS, F_L7, F_REPLY, type FlowRing } from './flowRing';
 import { urlPath } from './l7Enrich';
+import type { SideTable } from './sideTable';
 
 // Who talks to whom, per destination port and protocol, in time slots so any window up to the
 // retention can be summed. Each connection attempt is counted once: at the destination's ingress
 // when the destination is a local pod, otherwise at the source's egress; a drop at egress counts
 // there because the destination never sees the packet.
+//
+// Aggregation reads the flow ring's columns: sides map to node numbers once, edges are found by
+// numbers (node pair, then port and protocol), so a flow costs two Map lookups and no string.
+// Memory is bounded: a node pair keeps at most MAX_PORTS_PER_PAIR ports; flows to further ports
+// are counted on the pair's port-0 edge ("other ports"), so a port scan cannot grow the map.
 
 const SLOT_MS = 5_000;
 const RETENTION_MS = 3_600_000;
-
-interface Slot {
-  t: number;
-  forwarded: number;
-  dropped: number;
-}
+const MAX_PORTS_PER_PAIR = 64;
+const MAX_HTTP_PER_EDGE = 64;
+const PROTO_CODES: Record<number, number> = { 6: 1, 17: 2, 132: 3, 1: 4 };
+const PROTO_TEXT = ['OTHER', 'TCP', 'UDP', 'SCTP', 'ICMP'];
 
 interface EdgeAgg {
-  source: string;
-  target: string;
+  source: number;
+  target: number;
   port: number;
   protocol: string;
-  slots: Slot[]; // ascending t
-  lastSeen: string;
-  /** L7: "METHOD /path" → last time seen (ms); bounded by MAX_HTTP_PER_EDGE */
+  /** ascending slot start times, and counts per slot */
+  slotT: number[];
+  forwarded: number[];
+  dropped: number[];
+  lastMs: number;
+  lastNs: number;
+  /** L7: "METHOD /path" → slot start it was last seen in */
   http?: Map<string, number>;
 }
 
-const MAX_HTTP_PER_EDGE = 64;
+interface PairAgg {
+  edges: Map<number, EdgeAgg>;
+}
 
 export function nodeOf(ep: FlowEndpoint): ServiceMapNode {
   if (ep.pod_name && ep.namespace) {
@@ -67,95 +71,127 @@ export function nodeOf(ep: FlowEndpoint): ServiceMapNode {
 }
 
 export class ServiceMapAggregator {
-  private readonly edges = new Map<string, EdgeAgg>();
-  private readonly nodes = new Map<string, ServiceMapNode>();
+  private readonly pairs = new Map<number, PairAgg>();
+  private readonly nodes: ServiceMapNode[] = [];
+  private readonly nodeById = new Map<string, number>();
+  /** side index → node number + 1 (0: not mapped yet) */
+  private nodeOfSide = new Int32Array(64);
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly sides: SideTable,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  add(flows: readonly Flow[]): void {
-    for (const f of flows) {
-      if (f.is_reply || (f.Type !== 'L3_L4' && f.Type !== 'L7')) continue;
-      const dstLocal = f.destination.ID !== undefined;
-      const counted =
-        f.traffic_direction === 'INGRESS' ||
-        !dstLocal ||
-        (f.traffic_direction === 'EGRESS' && f.verdict === 'DROPPED');
-      if (!counted) continue;
-      const src = this.nodeFor(f.source);
-      const dst = this.nodeFor(f.destination);
-      const port = flowPorts(f)?.destination ?? 0;
-      const protocol = (flowProtocol(f) ?? 'other').toUpperCase();
-      const key = `${src.id}|${dst.id}|${port}|${protocol}`;
-      let edge = this.edges.get(key);
-      if (!edge) {
-        edge = { source: src.id, target: dst.id, port, protocol, slots: [], lastSeen: f.time };
-        this.edges.set(key, edge);
+  private nodeFor(side: number): number {
+    if (side >= this.nodeOfSide.length) {
+      const grown = new Int32Array(Math.max(side + 1, this.nodeOfSide.length * 2));
+      grown.set(this.nodeOfSide);
+      this.nodeOfSide = grown;
+    }
+    const known = this.nodeOfSide[side]!;
+    if (known > 0) return known - 1;
+    // a side made later (e.g. after a relabel) carries the newer view of the node
+    const node = nodeOf(this.sides.get(side).endpoint);
+    let n = this.nodeById.get(node.id);
+    if (n === undefined) {
+      n = this.nodes.length;
+      this.nodeById.set(node.id, n);
+    }
+    this.nodes[n] = node;
+    this.nodeOfSide[side] = n + 1;
+    return n;
+  }
+
+  /** Counts the flows with sequence numbers [from, to) of the ring. */
+  addRange(ring: FlowRing, from: number, to: number): void {
+    const sides = this.sides;
+    for (let seq = from; seq < to; seq++) {
+      const s = ring.slotOf(seq);
+      const flags = ring.flags[s]!;
+      if (flags & F_REPLY) continue;
+      const dstSide = ring.dstSide[s]!;
+      const dstLocal = sides.get(dstSide).endpoint.ID !== undefined;
+      const dropped = ring.verdict[s] === 2;
+      if (!(flags & F_INGRESS) && dstLocal && !dropped) continue;
+      const src = this.nodeFor(ring.srcSide[s]!);
+      const dst = this.nodeFor(dstSide);
+      const protoCode = PROTO_CODES[ring.proto[s]!] ?? 0;
+      const port = protoCode === 0 || protoCode === 4 ? 0 : ring.dport[s]!;
+      const edge = this.edgeFor(src, dst, port, protoCode);
+      const t = Math.floor(ring.timeMs[s]! / SLOT_MS) * SLOT_MS;
+      const ns = ring.timeNs[s]!;
+      if (ring.timeMs[s]! > edge.lastMs || (ring.timeMs[s] === edge.lastMs && ns > edge.lastNs)) {
+        edge.lastMs = ring.timeMs[s]!;
+        edge.lastNs = ns;
       }
-      const t = this.slotOf(f.time);
-      if (f.Type === 'L7') {
-        // Requests name the edge's HTTP calls; the connection itself is counted by its L3/L4 flow.
-        if (f.l7?.http && f.l7.type === 'REQUEST') this.addHttp(edge, f.l7.http, t, f.time);
+      if (flags & F_L7) {
+        // requests name the edge's HTTP calls; the connection itself is counted by its L3/L4 flow
+        const l7 = ring.extra[s]?.l7;
+        if (l7?.type === 'REQUEST' && l7.http) addHttp(edge, `${l7.http.method} ${urlPath(l7.http.url)}`, t);
         continue;
       }
-      let slot = edge.slots.at(-1);
-      if (!slot || slot.t !== t) {
-        slot = { t, forwarded: 0, dropped: 0 };
-        edge.slots.push(slot);
+      let i = edge.slotT.length - 1;
+      if (i < 0 || edge.slotT[i] !== t) {
+        edge.slotT.push(t);
+        edge.forwarded.push(0);
+        edge.dropped.push(0);
+        i++;
       }
-      const n = f.count ?? 1;
-      if (f.verdict === 'DROPPED') slot.dropped += n;
-      else slot.forwarded += n;
-      if (f.time > edge.lastSeen) edge.lastSeen = f.time;
+      const n = ring.count[s]! > 1 ? ring.count[s]! : 1;
+      if (dropped) edge.dropped[i]! += n;
+      else edge.forwarded[i]! += n;
     }
   }
 
-  private addHttp(edge: EdgeAgg, http: { method: string; url: string }, t: number, time: string): void {
-    edge.http ??= new Map();
-    const key = `${http.method} ${urlPath(http.url)}`;
-    if (!edge.http.has(key) && edge.http.size >= MAX_HTTP_PER_EDGE) {
-      // forget the least recently seen call so a busy edge keeps showing its current calls
-      let oldestKey = key;
-      let oldest = Number.POSITIVE_INFINITY;
-      for (const [k, seen] of edge.http) if (seen < oldest) [oldestKey, oldest] = [k, seen];
-      edge.http.delete(oldestKey);
+  private edgeFor(src: number, dst: number, port: number, protoCode: number): EdgeAgg {
+    const pairKey = src * 1_048_576 + dst;
+    let pair = this.pairs.get(pairKey);
+    if (pair === undefined) {
+      pair = { edges: new Map() };
+      this.pairs.set(pairKey, pair);
     }
-    edge.http.set(key, t);
-    if (time > edge.lastSeen) edge.lastSeen = time;
-  }
-
-  // Flows of one endpoint share their FlowEndpoint object (see enrich.ts): its node is built once.
-  private readonly nodeOfSide = new WeakMap<FlowEndpoint, ServiceMapNode>();
-
-  private nodeFor(ep: FlowEndpoint): ServiceMapNode {
-    let node = this.nodeOfSide.get(ep);
-    if (!node) {
-      node = nodeOf(ep);
-      this.nodeOfSide.set(ep, node);
+    let key = port * 8 + protoCode;
+    let edge = pair.edges.get(key);
+    if (edge === undefined) {
+      if (pair.edges.size >= MAX_PORTS_PER_PAIR) {
+        key = protoCode; // port 0: "other ports"
+        port = 0;
+        edge = pair.edges.get(key);
+      }
+      if (edge === undefined) {
+        edge = {
+          source: src,
+          target: dst,
+          port,
+          protocol: PROTO_TEXT[protoCode]!,
+          slotT: [],
+          forwarded: [],
+          dropped: [],
+          lastMs: 0,
+          lastNs: 0,
+        };
+        pair.edges.set(key, edge);
+      }
     }
-    if (this.nodes.get(node.id) !== node) this.nodes.set(node.id, node);
-    return node;
-  }
-
-  private slotSecond = '';
-  private slotStart = 0;
-
-  /** Start of the 5 s slot of an RFC 3339 time; parsed once per second of flows, not per flow. */
-  private slotOf(time: string): number {
-    const second = time.slice(0, 19);
-    if (second !== this.slotSecond) {
-      this.slotSecond = second;
-      this.slotStart = Math.floor(Date.parse(`${second}Z`) / SLOT_MS) * SLOT_MS;
-    }
-    return this.slotStart;
+    return edge;
   }
 
   /** Drops slots older than the retention, and edges left empty. */
   prune(): void {
     const oldest = this.now() - RETENTION_MS;
-    for (const [key, edge] of this.edges) {
-      while (edge.slots.length > 0 && edge.slots[0]!.t < oldest) edge.slots.shift();
-      if (edge.http) for (const [k, seen] of edge.http) if (seen < oldest) edge.http.delete(k);
-      if (edge.slots.length === 0 && !edge.http?.size) this.edges.delete(key);
+    for (const [pairKey, pair] of this.pairs) {
+      for (const [key, edge] of pair.edges) {
+        let drop = 0;
+        while (drop < edge.slotT.length && edge.slotT[drop]! < oldest) drop++;
+        if (drop > 0) {
+          edge.slotT.splice(0, drop);
+          edge.forwarded.splice(0, drop);
+          edge.dropped.splice(0, drop);
+        }
+        if (edge.http) for (const [k, seen] of edge.http) if (seen < oldest) edge.http.delete(k);
+        if (edge.slotT.length === 0 && !edge.http?.size) pair.edges.delete(key);
+      }
+      if (pair.edges.size === 0) this.pairs.delete(pairKey);
     }
   }
 
@@ -163,38 +199,39 @@ export class ServiceMapAggregator {
     const to = this.now();
     const from = to - windowSeconds * 1000;
     const edges: ServiceMapEdge[] = [];
-    const used = new Set<string>();
-    for (const edge of this.edges.values()) {
-      let forwarded = 0;
-      let dropped = 0;
-      for (const s of edge.slots) {
-        if (s.t + SLOT_MS <= from) continue;
-        forwarded += s.forwarded;
-        dropped += s.dropped;
+    const used = new Set<number>();
+    for (const pair of this.pairs.values()) {
+      for (const edge of pair.edges.values()) {
+        let forwarded = 0;
+        let dropped = 0;
+        for (let i = 0; i < edge.slotT.length; i++) {
+          if (edge.slotT[i]! + SLOT_MS <= from) continue;
+          forwarded += edge.forwarded[i]!;
+          dropped += edge.dropped[i]!;
+        }
+        const http = edge.http
+          ? [...edge.http].filter(([, seen]) => seen + SLOT_MS > from).map(([k]) => k)
+          : [];
+        if (forwarded + dropped === 0 && http.length === 0) continue;
+        const source = this.nodes[edge.source]!;
+        const target = this.nodes[edge.target]!;
+        if (namespace && source.namespace !== namespace && target.namespace !== namespace) continue;
+        edges.push({
+          source: source.id,
+          target: target.id,
+          port: edge.port,
+          protocol: edge.protocol,
+          forwarded,
+          dropped,
+          rate: (forwarded + dropped) / windowSeconds,
+          lastSeen: isoWithNanos(edge.lastMs, edge.lastNs),
+          ...(http.length > 0 ? { http: http.sort() } : {}),
+        });
+        used.add(edge.source);
+        used.add(edge.target);
       }
-      const http = edge.http
-        ? [...edge.http].filter(([, seen]) => seen + SLOT_MS > from).map(([k]) => k)
-        : [];
-      if (forwarded + dropped === 0 && http.length === 0) continue;
-      if (namespace) {
-        const inNs = [edge.source, edge.target].some((id) => this.nodes.get(id)?.namespace === namespace);
-        if (!inNs) continue;
-      }
-      edges.push({
-        source: edge.source,
-        target: edge.target,
-        port: edge.port,
-        protocol: edge.protocol,
-        forwarded,
-        dropped,
-        rate: (forwarded + dropped) / windowSeconds,
-        lastSeen: edge.lastSeen,
-        ...(http.length > 0 ? { http: http.sort() } : {}),
-      });
-      used.add(edge.source);
-      used.add(edge.target);
     }
-    const nodes = [...used].map((id) => this.nodes.get(id)!).sort((a, b) => a.id.localeCompare(b.id));
+    const nodes = [...used].map((n) => this.nodes[n]!).sort((a, b) => a.id.localeCompare(b.id));
     edges.sort((a, b) => `${a.source}${a.target}${a.port}`.localeCompare(`${b.source}${b.target}${b.port}`));
     return {
       windowSeconds,
@@ -204,4 +241,16 @@ export class ServiceMapAggregator {
       edges,
     };
   }
+}
+
+function addHttp(edge: EdgeAgg, key: string, t: number): void {
+  edge.http ??= new Map();
+  if (!edge.http.has(key) && edge.http.size >= MAX_HTTP_PER_EDGE) {
+    // forget the least recently seen call so a busy edge keeps showing its current calls
+    let oldestKey = key;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [k, seen] of edge.http) if (seen < oldest) [oldestKey, oldest] = [k, seen];
+    edge.http.delete(oldestKey);
+  }
+  edge.http.set(key, t);
 }

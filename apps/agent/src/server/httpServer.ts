@@ -9,6 +9,7 @@ import type { DatapathPort } from '../datapath/port';
 import type { Logger } from '../log';
 import type { Tokens } from '../state/stateDir';
 import { roleOf, tokenFrom } from './auth';
+import { serveFlowStream } from './flowStream';
 import { renderMetrics } from './metrics';
 
 // One HTTP(S) listener: tRPC under /trpc (queries, mutations, SSE subscriptions), Prometheus
@@ -54,7 +55,10 @@ export async function startServer(
   });
   const handler: http.RequestListener = (req, res) => {
     const url = req.url ?? '/';
-    if (url.startsWith('/trpc/')) return trpc(req, res);
+    if (url.startsWith('/trpc/')) {
+      if (serveFlowStream(req, res, agent.pipeline, tokens)) return;
+      return trpc(req, res);
+    }
     if (url === '/healthz') {
       res.writeHead(agent.status().ready ? 200 : 503, { 'content-type': 'text/plain' });
       return res.end(agent.status().ready ? 'ok\n' : 'starting\n');

@@ -31,6 +31,7 @@ class Exposition {
 export function renderMetrics(agent: Agent, datapath: DatapathPort | null, rejected: number): string {
   const x = new Exposition();
   const p = agent.pipeline;
+  const stats = p.stats();
   x.family(
     'membrane_flows_total',
     'counter',
@@ -47,12 +48,12 @@ export function renderMetrics(agent: Agent, datapath: DatapathPort | null, rejec
     Object.entries(p.dropsByReason).map(([reason, v]) => [{ reason }, v]),
   );
   x.family('membrane_flows_lost_total', 'counter', 'Flow events the datapath could not deliver.', [
-    [{}, p.store.lost],
+    [{}, stats.lost],
   ]);
   x.family('membrane_flows_evicted_total', 'counter', 'Flows evicted from the bounded flow store.', [
-    [{}, p.store.evicted],
+    [{}, stats.evicted],
   ]);
-  x.family('membrane_flow_store_size', 'gauge', 'Flows currently stored.', [[{}, p.store.size]]);
+  x.family('membrane_flow_store_size', 'gauge', 'Flows currently stored.', [[{}, stats.stored]]);
   const eps = agent.endpointsMgr.list();
   x.family('membrane_endpoints', 'gauge', 'Endpoints by state.', [
     [{ state: 'ready' }, eps.filter((e) => e.state === 'ready').length],
