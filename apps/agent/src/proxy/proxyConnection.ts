@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { BodyScanner } from './bodyScanner';
+import { ByteAccumulator } from './byteAccumulator';
 import {
   findHeadEnd,
   HttpParseError,
@@ -45,13 +46,13 @@ export interface ConnectionHooks {
 type ReqPhase = 'head' | 'body' | 'closed' | 'tunnel';
 
 export class ProxyConnection {
-  private pending: Buffer | null = null;
+  private readonly pending = new ByteAccumulator();
   private reqPhase: ReqPhase = 'head';
   private reqBody: BodyScanner | null = null;
   private forwardingBody = false;
   private readonly queue: Exchange[] = [];
   private upstream: Socket | null = null;
-  private upPending: Buffer | null = null;
+  private readonly upPending = new ByteAccumulator();
   private respBody: BodyScanner | null = null;
   private respHead: ResponseHead | null = null;
   private responseStarted = false;
@@ -84,8 +85,7 @@ export class ProxyConnection {
       if (this.upstream && !this.upstream.write(chunk)) this.blockOnUpstream();
       return;
     }
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = null;
+    const buf = this.pending.push(chunk);
     const up = this.upstream;
     up?.cork();
     this.client.cork();
@@ -109,7 +109,7 @@ export class ProxyConnection {
         const end = findHeadEnd(buf, i);
         if (end < 0) {
           if (buf.length - i > MAX_HEAD_BYTES) throw new HttpParseError('request head too large', 431);
-          this.pending = buf.subarray(i);
+          this.pending.keep(buf.subarray(i));
           return;
         }
         const head = parseRequestHead(buf.subarray(i, end));
@@ -208,8 +208,7 @@ export class ProxyConnection {
       if (!this.client.write(chunk)) this.blockOnClient();
       return;
     }
-    const buf = this.upPending ? Buffer.concat([this.upPending, chunk]) : chunk;
-    this.upPending = null;
+    const buf = this.upPending.push(chunk);
     // one write per chunk read, not one per head and body piece (fewer syscalls and segments)
     this.client.cork();
     try {
@@ -230,7 +229,7 @@ export class ProxyConnection {
         const end = findHeadEnd(buf, i);
         if (end < 0) {
           if (buf.length - i > MAX_HEAD_BYTES) throw new HttpParseError('response head too large', 502);
-          this.upPending = buf.subarray(i);
+          this.upPending.keep(buf.subarray(i));
           return;
         }
         const head = parseResponseHead(buf.subarray(i, end));
@@ -263,8 +262,8 @@ export class ProxyConnection {
     this.queue.length = 0;
     this.reqPhase = 'tunnel';
     if (rest.length > 0) this.writeClient(rest);
-    if (this.pending && this.upstream) this.upstream.write(this.pending);
-    this.pending = null;
+    const early = this.pending.take();
+    if (early && this.upstream) this.upstream.write(early);
   }
 
   private endResponse(): void {
