@@ -115,6 +115,27 @@ describe('socket-level load balancing (cgroup connect4/sendmsg4/recvmsg4/getpeer
     expect(Object.values(r.names)).toEqual([60]);
   });
 
+  it('affinity lets go of a backend once it is terminating, and pins the client to another', async () => {
+    const opts = { algorithm: 'random' as const, affinityTimeoutSec: 60 };
+    h.dp.services.upsert(
+      frontend(),
+      backends.map((b) => backend(b)),
+      opts,
+    );
+    const first = await requests(client.netns, 'tcp-many', vip, 80, 10, cg.path);
+    const [pinned] = Object.keys(first.names);
+    expect(Object.values(first.names)).toEqual([10]);
+    h.dp.services.upsert(
+      frontend(),
+      backends.map((b) => backend(b, b.name === pinned ? { state: 'terminating' } : {})),
+      opts,
+    );
+    const after = await requests(client.netns, 'tcp-many', vip, 80, 20, cg.path);
+    expect(after.failures).toBe(0);
+    expect(Object.keys(after.names)).toHaveLength(1);
+    expect(after.names[pinned as string]).toBeUndefined();
+  });
+
   it('replacing the backend set while a client makes one request per millisecond fails no request', async () => {
     const sets = [
       [backends[0], backends[1]],
