@@ -97,6 +97,68 @@ describe('packet-level service DNAT in from_pod (client outside the socket-LB cg
     }
   });
 
+  it('a terminating backend keeps its NAT-tracked connection and gets no new ones', async () => {
+    const fe = { address: vip, port: 80, protocol: 'TCP' as const, kind: 'ClusterIP' as const };
+    const held = runPeer<{ name?: string; peer?: string }>(client.netns, ['tcp-hold', vip, '80']);
+    try {
+      expect((await held.next()).peer).toBe(vip);
+      held.child.stdin?.write('x\n');
+      const first = await held.next();
+      const x = backends.find((b) => b.name === first.name) as TestPod;
+      h.dp.services.upsert(
+        fe,
+        backends.map((b) => ({
+          ...backend(b),
+          state: b === x ? ('terminating' as const) : ('active' as const),
+        })),
+        { algorithm: 'random' },
+      );
+      const r = await requests(client.netns, 'tcp-many', vip, 80, 40);
+      expect(r.failures).toBe(0);
+      expect(r.names[x.name]).toBeUndefined();
+      held.child.stdin?.write('x\n');
+      expect(await held.next()).toEqual({ name: x.name, peer: vip });
+    } finally {
+      held.child.kill('SIGKILL');
+      h.dp.services.upsert(
+        fe,
+        backends.map((b) => backend(b)),
+        { algorithm: 'random' },
+      );
+    }
+  });
+
+  it('replacing the backend set during a stream of new connections fails none (packet path)', async () => {
+    const fe = { address: vip, port: 80, protocol: 'TCP' as const, kind: 'ClusterIP' as const };
+    const run = runPeer<{ ok: number; failures: number; errors: object }>(client.netns, [
+      'tcp-rate',
+      vip,
+      '80',
+      '1500',
+    ]);
+    let flips = 0;
+    const start = Date.now();
+    while (run.child.exitCode === null && Date.now() - start < 20_000 && flips < 400) {
+      await new Promise((r) => setTimeout(r, 50));
+      const next = [backends[flips % backends.length], backends[(flips + 1) % backends.length]] as TestPod[];
+      h.dp.services.upsert(
+        fe,
+        next.map((b) => backend(b)),
+        { algorithm: 'random' },
+      );
+      flips++;
+    }
+    const [result] = await run.done();
+    expect(flips).toBeGreaterThan(5);
+    expect(result?.errors).toEqual({});
+    expect(result?.ok).toBe(1500);
+    h.dp.services.upsert(
+      fe,
+      backends.map((b) => backend(b)),
+      { algorithm: 'random' },
+    );
+  });
+
   it('policy is judged against the backend: egress allowed to the backends only (not the VIP) works', async () => {
     const [b1, b2] = backends as [TestPod, TestPod];
     h.setPolicy(client, {
