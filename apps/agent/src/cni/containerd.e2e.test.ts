@@ -400,7 +400,7 @@ describe.skipIf(!runnable)('containerd `ctr run --cni` → membrane-cni → agen
     const kubeconfig = join(agentDir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${url}\nusers:\n- name: u\n  user:\n    token: ${api.token}\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n`,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${url}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: ${api.token}\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n`,
     );
     // What the kubelet adds and ctr does not: the pod's namespace and name (ctr's container ids
     // are "<ctr namespace>-<id>").
