@@ -22,7 +22,7 @@ export function freePort(): Promise<number> {
 }
 
 export function ensureBuilt(): void {
-  if (existsSync(path.join(WEB, '.next/BUILD_ID'))) return;
+  if (existsSync(path.join(WEB, process.env.MEMBRANE_WEB_DIST_DIR || '.next', 'BUILD_ID'))) return;
   execFileSync(NEXT, ['build'], {
     cwd: WEB,
     stdio: 'inherit',
