@@ -298,4 +298,24 @@ describe('L7Proxy', () => {
       upstream.server.keepAliveTimeout = 30_000;
     }
   });
+
+  it('matches header and host rules (name present, or exact value; host anchored, case-insensitive)', async () => {
+    policy = new L7PolicyIndex(
+      state([
+        { method: 'GET', headers: [{ name: 'X-Token', value: 'secret' }] },
+        { method: 'POST', headers: [{ name: 'X-Debug' }] },
+        { method: 'PUT', host: 'deathstar(:80)?' },
+      ]),
+      ipsOf([{ ip: SERVER_IP, endpointId: 7 }]),
+    );
+    const c = client();
+    c.send(`GET /a HTTP/1.1\r\n${H}x-token: secret\r\n\r\n`);
+    c.send(`GET /b HTTP/1.1\r\n${H}X-Token: other\r\n\r\n`);
+    c.send(`POST /c HTTP/1.1\r\n${H}X-Debug: 1\r\n\r\n`);
+    c.send(`POST /d HTTP/1.1\r\n${H}\r\n`);
+    c.send('PUT /e HTTP/1.1\r\nHost: DeathStar:80\r\n\r\n');
+    c.send('PUT /f HTTP/1.1\r\nHost: deathstar.evil\r\n\r\n');
+    const res = await c.read(6);
+    expect(res.map((r) => r.head.status)).toEqual([200, 403, 200, 403, 200, 403]);
+  });
 });

@@ -36,6 +36,15 @@ export interface L7ProxyOptions {
   log: Logger;
 }
 
+interface RecordContext {
+  t: OriginalTuple;
+  direction: Direction;
+  endpointId: number;
+  policy: NonNullable<L7Record['policy']>;
+  srcIdentity: number;
+  dstIdentity: number;
+}
+
 /** Headers copied into flows (Hubble shows a subset; values of others could be secrets). */
 const FLOW_HEADERS = new Set(['host', 'user-agent', 'content-type', 'x-request-id']);
 
@@ -93,29 +102,29 @@ export class L7Proxy {
       direction === 'ingress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.srcIp);
     const dstIdentity =
       direction === 'egress' ? (rules?.remoteIdentity ?? 0) : this.opts.policy().identityOf(t.dstIp);
+    // per connection, not per request
+    const ctx: RecordContext = {
+      t,
+      direction,
+      endpointId: rules?.endpointId ?? 0,
+      policy: policyRefs(rules?.origins ?? []),
+      srcIdentity,
+      dstIdentity,
+    };
+    const needsHeaders = [rules?.rules, rules?.destinationRules].some((l) =>
+      l?.some((r) => r.headers?.length),
+    );
     const conn = new ProxyConnection(socket, {
-      allow: (head) => allowed(rules, head),
+      allow: (head) => allowed(rules, head, needsHeaders),
       connectUpstream: () => this.opts.connectUpstream(t, srcIdentity, direction),
-      onRequest: (ex) => this.record(ex, undefined, 0, { t, direction, rules, srcIdentity, dstIdentity }),
-      onResponse: (ex, status, latencyNs) =>
-        this.record(ex, status, latencyNs, { t, direction, rules, srcIdentity, dstIdentity }),
+      onRequest: (ex) => this.record(ex, undefined, 0, ctx),
+      onResponse: (ex, status, latencyNs) => this.record(ex, status, latencyNs, ctx),
     });
     this.connections.add(conn);
     socket.once('close', () => this.connections.delete(conn));
   }
 
-  private record(
-    ex: Exchange,
-    status: number | undefined,
-    latencyNs: number,
-    c: {
-      t: OriginalTuple;
-      direction: Direction;
-      rules: L7Rules | undefined;
-      srcIdentity: number;
-      dstIdentity: number;
-    },
-  ): void {
+  private record(ex: Exchange, status: number | undefined, latencyNs: number, c: RecordContext): void {
     if (!this.opts.onFlows || ex.head.method === '-') return;
     const { t } = c;
     const headers = ex.head.fields
@@ -127,8 +136,8 @@ export class L7Proxy {
     const base = {
       timeMs: Date.now(),
       direction: c.direction,
-      endpointId: c.rules?.endpointId ?? 0,
-      policy: policyRefs(c.rules?.origins ?? []),
+      endpointId: c.endpointId,
+      policy: c.policy,
     };
     if (status === undefined) {
       this.push({
@@ -194,11 +203,13 @@ function stripMapped(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-function allowed(rules: L7Rules | undefined, head: RequestHead): boolean {
+function allowed(rules: L7Rules | undefined, head: RequestHead, needsHeaders: boolean): boolean {
   if (!rules?.rules) return false;
   const headers: Record<string, string> = {};
-  for (const f of head.fields)
-    headers[f.lower] = headers[f.lower] === undefined ? f.value : `${headers[f.lower]},${f.value}`;
+  if (needsHeaders) {
+    for (const f of head.fields)
+      headers[f.lower] = headers[f.lower] === undefined ? f.value : `${headers[f.lower]},${f.value}`;
+  }
   return requestAllowed(rules, {
     method: head.method,
     path: targetPath(head.target),
