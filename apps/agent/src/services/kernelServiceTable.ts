@@ -14,6 +14,7 @@ export interface ServiceDatapath extends ServiceTablePort {
 /** The subset of @membrane/datapath's ServiceObjects this adapter uses (structurally typed). */
 export interface DatapathServiceObjects {
   upsert(frontend: Frontend, backends: Backend[], options: FrontendOptions): unknown;
+  upsertMany(items: { frontend: Frontend; backends: Backend[]; options: FrontendOptions }[]): unknown;
   delete(frontend: Frontend): unknown;
   list(): HeldService[];
   attachSocketLb(cgroupPath: string): unknown;
@@ -24,6 +25,7 @@ export function kernelServiceTable(objects: DatapathServiceObjects): ServiceData
   return {
     kernel: true,
     upsert: (f, b, o) => void objects.upsert(f, b, o),
+    upsertMany: (items) => void objects.upsertMany(items),
     delete: (f) => void objects.delete(f),
     list: () => objects.list(),
     attachSocketLb: (path) => void objects.attachSocketLb(path),

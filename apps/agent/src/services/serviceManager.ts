@@ -5,7 +5,7 @@ import { type DesiredInput, desiredServices, portKey, type ServiceView } from '.
 import { isHeadless, serviceView } from './fromObjects';
 import { type DesiredFrontend, frontendKey, PROTOCOL_NUMBER, type ServiceRef } from './model';
 import type { ServiceAllocations } from './serviceAllocations';
-import { diffServices } from './serviceDiff';
+import { diffServices, type HeldFrontend } from './serviceDiff';
 import type { HeldService, ServiceTablePort } from './serviceTable';
 
 // Services → addresses → desired frontends → the datapath's service table, on every change the
@@ -45,6 +45,11 @@ function serviceKey(svc: { namespace: string; name: string }): string {
 
 export class ServiceManager {
   private desired = new Map<string, DesiredFrontend>();
+  /**
+   * What the table holds, as last written: read back from the datapath once (re-adopting the pinned
+   * maps after a restart), then kept in step with every write, so a reconcile costs no map reads.
+   */
+  private held: Map<string, HeldFrontend> | undefined;
   /** "ip:port/protoNumber" of frontends and backends → service, for flow enrichment */
   private byAddress = new Map<string, { name: string; namespace: string }>();
 
@@ -111,9 +116,16 @@ export class ServiceManager {
     };
     const result = desiredServices(desiredInput);
     problems.push(...result.problems);
-    const diff = diffServices(result.frontends, this.opts.table.list());
-    for (const u of diff.upserts) this.opts.table.upsert(u.frontend, u.backends, u.options);
-    for (const f of diff.deletes) this.opts.table.delete(f);
+    this.held ??= new Map(this.opts.table.list().map((h) => [frontendKey(h.frontend), h]));
+    const diff = diffServices(result.frontends, [...this.held.values()]);
+    const table = this.opts.table;
+    if (table.upsertMany && diff.upserts.length > 1) table.upsertMany(diff.upserts);
+    else for (const u of diff.upserts) table.upsert(u.frontend, u.backends, u.options);
+    for (const u of diff.upserts) this.held.set(frontendKey(u.frontend), u);
+    for (const f of diff.deletes) {
+      table.delete(f);
+      this.held.delete(frontendKey(f));
+    }
     this.desired = new Map(result.frontends.map((f) => [frontendKey(f.frontend), f]));
     this.byAddress = indexByAddress(result.frontends);
     for (const p of problems) this.opts.log.warn('service problem', { problem: p });

@@ -18,6 +18,8 @@ export interface ServiceTablePort {
   /** true when this is the kernel's table (false: no datapath, nothing is balanced) */
   readonly kernel: boolean;
   upsert(frontend: Frontend, backends: Backend[], options: FrontendOptions): void;
+  /** many upserts in a few batched map operations, each frontend still flipping atomically */
+  upsertMany?(items: { frontend: Frontend; backends: Backend[]; options: FrontendOptions }[]): void;
   delete(frontend: Frontend): void;
   list(): HeldService[];
 }
