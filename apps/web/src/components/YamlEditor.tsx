@@ -71,6 +71,8 @@ export function YamlEditor({ value, onChange, check, readOnly = false, ref }: Pr
   const view = useRef<EditorView | null>(null);
   const latest = useRef({ onChange, check });
   latest.current = { onChange, check };
+  // Set while the document is replaced from `value`: that is not the user's edit to report.
+  const syncing = useRef(false);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once; value syncs below
   useEffect(() => {
@@ -103,7 +105,7 @@ export function YamlEditor({ value, onChange, check, readOnly = false, ref }: Pr
           keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
           EditorState.readOnly.of(readOnly),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged) latest.current.onChange(u.state.doc.toString());
+            if (u.docChanged && !syncing.current) latest.current.onChange(u.state.doc.toString());
           }),
           theme,
         ],
@@ -118,7 +120,12 @@ export function YamlEditor({ value, onChange, check, readOnly = false, ref }: Pr
   useEffect(() => {
     const v = view.current;
     if (v && v.state.doc.toString() !== value) {
-      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+      syncing.current = true;
+      try {
+        v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+      } finally {
+        syncing.current = false;
+      }
       forceLinting(v);
     }
   }, [value]);
