@@ -95,13 +95,14 @@ beforeAll(async () => {
   demo.stdout?.on('data', (d) => (out += d));
   demo.stderr?.on('data', (d) => (out += d));
   pinRoot = (await waitForOutput(/pins (\S+),/, 60_000))[1]!;
-  await waitForOutput(/live flows/, 150_000);
+  // Up to a few minutes when the dashboard has to be built first (scripts/demo's bootstrap builds it).
+  await waitForOutput(/live flows/, 360_000);
   dashboardUrl = (await waitForOutput(/dashboard: (http:\/\/\S+)/, 1_000))[1]!;
   const pod = JSON.parse(cli(['get', 'pods', 'deathstar', '-n', 'default', '-o', 'json']).stdout) as {
     status: { podIP: string };
   };
   deathstar = pod.status.podIP;
-}, 240_000);
+}, 480_000);
 
 afterAll(async () => {
   if (demo && demo.exitCode === null) {
@@ -115,8 +116,15 @@ afterAll(async () => {
       process.kill(pid, 'SIGKILL');
     } catch {}
   }
+  const suffix = pinRoot.split('-').at(-1);
   for (const ns of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
-    if (ns.startsWith(netnsPrefix)) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    if (ns.startsWith(netnsPrefix) || (suffix && ns === `mbr-demo-${suffix}-world`))
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  }
+  if (suffix) {
+    try {
+      execFileSync('ip', ['link', 'del', `mbdw${suffix}`], { stdio: 'ignore' });
+    } catch {} // already gone with its namespace
   }
   if (pinRoot) rmSync(pinRoot, { recursive: true, force: true });
   rmSync(stateDir, { recursive: true, force: true });

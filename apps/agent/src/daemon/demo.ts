@@ -44,9 +44,13 @@ function numberEnv(name: string, fallback: number): number {
 
 export async function demoMain(opts: { stateDir?: string; keep: boolean }): Promise<void> {
   // Signals are caught from the start, so an interrupt during set-up still cleans up.
+  const stopping = new AbortController();
   let requestStop = () => {};
   const stopRequested = new Promise<void>((resolve) => {
-    requestStop = resolve;
+    requestStop = () => {
+      stopping.abort();
+      resolve();
+    };
   });
   let signalled = false;
   const onSignal = () => {
@@ -153,6 +157,7 @@ export async function demoMain(opts: { stateDir?: string; keep: boolean }): Prom
         agentUrl: agent.url,
         port: numberEnv('MEMBRANE_DEMO_WEB_PORT', 9760),
         say,
+        signal: stopping.signal,
       });
       say(`dashboard: ${paint('1', dashboard.url)}`);
       say(`sign in with the admin token: ${paint('1', token)}`);

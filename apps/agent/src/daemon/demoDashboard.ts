@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -41,23 +41,44 @@ export function dashboardAvailable(): boolean {
   return existsSync(NEXT) && existsSync(join(WEB, 'package.json'));
 }
 
-/** Builds apps/web when no production build exists yet (scripts/demo's bootstrap normally has). */
-function ensureBuilt(say: (s: string) => void): void {
+/**
+ * Builds apps/web when no production build exists yet (scripts/demo's bootstrap normally has).
+ * Asynchronous, in its own process group, so a Ctrl-C during the build still cleans up.
+ */
+async function ensureBuilt(say: (s: string) => void, signal?: AbortSignal): Promise<void> {
   if (existsSync(join(WEB, '.next/BUILD_ID'))) return;
   say('building the dashboard (first run only)…');
-  execFileSync(NEXT, ['build'], {
+  const child = spawn(NEXT, ['build'], {
     cwd: WEB,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    detached: true,
   });
+  const abort = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  };
+  signal?.addEventListener('abort', abort);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (c) => resolve(c));
+    });
+    if (signal?.aborted) throw new Error('interrupted while building the dashboard');
+    if (code !== 0) throw new Error(`next build exited with ${code}`);
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
 }
 
 export async function startDashboard(opts: {
   agentUrl: string;
   port: number;
   say: (s: string) => void;
+  signal?: AbortSignal;
 }): Promise<Dashboard> {
-  ensureBuilt(opts.say);
+  await ensureBuilt(opts.say, opts.signal);
   const port = await pickPort(opts.port);
   const child: ChildProcess = spawn(NEXT, ['start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: WEB,
