@@ -5,6 +5,7 @@ import type { KubeObject } from '@membrane/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../log';
 import type { PodView } from './backendCandidates';
+import type { Backend, Frontend, FrontendOptions } from './model';
 import { ServiceAllocations } from './serviceAllocations';
 import { ServiceManager } from './serviceManager';
 import { MemoryServiceTable } from './serviceTable';
@@ -123,6 +124,23 @@ describe('ServiceManager', () => {
     mgr.reconcile({ services: [], pods: [] });
     expect(table.writes).toEqual(['delete 10.96.0.1:80']);
     expect(mgr.clusterIp('default', 'web')).toBeUndefined();
+  });
+
+  it('writes many changed frontends in one batch when the table can', () => {
+    class BatchTable extends RecordingTable {
+      batches: number[] = [];
+      upsertMany(items: { frontend: Frontend; backends: Backend[]; options: FrontendOptions }[]): void {
+        this.batches.push(items.length);
+        for (const it of items) super.upsert(it.frontend, it.backends, it.options);
+      }
+    }
+    const { table, mgr } = manager(new BatchTable());
+    const services = ['a', 'b', 'c'].map((n) => service(n));
+    mgr.reconcile({ services, pods: [] });
+    expect((table as BatchTable).batches).toEqual([3]);
+    mgr.reconcile({ services, pods: [pod('x', 'a', '10.200.0.9')] });
+    expect((table as BatchTable).batches).toEqual([3]);
+    expect(table.writes.at(-1)).toBe('upsert 10.96.0.1:80');
   });
 
   it('names flows by frontend and by backend address', () => {
