@@ -5,6 +5,7 @@
 // Frontend addresses are blackholed on the host so nothing untranslated is routed anywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, entry, type Harness, waitFor } from '../../test/harness';
+import { DROP_REASON } from '../flows/dropReasons';
 import type { FlowRecord } from '../flows/flowRecord';
 import { parseIpv4 } from '../maps/ipv4';
 import type { TestPod } from '../testing';
@@ -213,6 +214,26 @@ describe('NodePort from outside the pods (from_netdev on the world veth)', () =>
     // the ClusterIP VIP is not translated for the world: its packets meet the host's blackhole
     const c = await requests(world.netns, 'udp-many', vip, 53, 2);
     expect(c.failures).toBe(2);
+  });
+
+  it('a NodePort with no backend drops with NO_SERVICE_BACKEND, reported from nodeport.c', async () => {
+    const seen: FlowRecord[] = [];
+    const reader = h.dp.flows((batch) => {
+      for (const f of batch) seen.push({ ...f });
+    });
+    try {
+      h.dp.services.upsert({ address: nodeIp, port: 30099, protocol: 'UDP', kind: 'NodePort' }, [], {
+        algorithm: 'maglev',
+      });
+      const r = await requests(world.netns, 'udp-many', nodeIp, 30099, 2);
+      expect(r.failures).toBe(2);
+      const drop = () => seen.find((f) => f.dport === 30099 && f.reason === DROP_REASON.NO_SERVICE_BACKEND);
+      expect(await waitFor(() => drop() !== undefined, 5000)).toBe(true);
+      expect(drop()?.sourceFile).toBe(4);
+      expect(drop()?.saddr).toBe(parseIpv4(world.ip));
+    } finally {
+      reader.stop();
+    }
   });
 
   it('detaching NodePort stops translating', async () => {
