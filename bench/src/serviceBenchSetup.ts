@@ -103,15 +103,44 @@ export function runCrr(
   });
 }
 
+export interface Timed {
+  wallMs: number;
+  /** CPU time (user + system) the work itself used: robust when the machine is busy */
+  cpuMs: number;
+}
+
+/** `times` output: the second line is the children's user and system time ("0m1.234000s"). */
+export function childCpuMs(timesOutput: string): number {
+  const line = timesOutput.trim().split('\n').at(-1) ?? '';
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  if (secs.length !== 2) throw new Error(`unexpected times output: ${timesOutput}`);
+  return (secs[0]! + secs[1]!) * 1000;
+}
+
+/** iptables-restore in a netns; its own CPU time comes from the shell's `times`. */
 export async function restoreIn(
   netns: string,
   input: string,
   noflush = false,
   timeoutMs = 300_000,
-): Promise<number> {
+): Promise<Timed> {
   const t0 = performance.now();
-  await execInNetns(netns, 'iptables-restore', noflush ? ['--noflush'] : [], { input, timeoutMs });
-  return performance.now() - t0;
+  const { stdout } = await execInNetns(
+    netns,
+    'sh',
+    ['-c', 'iptables-restore "$@" || exit $?; times', 'sh', ...(noflush ? ['--noflush'] : [])],
+    { input, timeoutMs },
+  );
+  return { wallMs: performance.now() - t0, cpuMs: childCpuMs(stdout) };
+}
+
+/** Runs `work` in this process and times it (wall and this process's CPU). */
+export function timed(work: () => void): Timed {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  work();
+  const c = process.cpuUsage(c0);
+  return { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
 export async function natRuleCount(netns: string): Promise<number> {
