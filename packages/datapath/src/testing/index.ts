@@ -22,6 +22,14 @@ export {
   type TcpConnection,
   udpBurst,
 } from './probes';
+export {
+  GuardRoutes,
+  type ManyResult,
+  type PeerRun,
+  requests as lbRequests,
+  runPeer as runLbPeer,
+  TestCgroup,
+} from '../services/testing/lbTestKit';
 export { release as releaseReservation, reserve as reserveAddresses } from './reservations';
 export { sweepStaleTestNetworks, sweepStaleTestNetworksOnce } from './sweep';
 export {
