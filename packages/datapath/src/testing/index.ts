@@ -3,6 +3,14 @@
 // Plumbing helpers re-exported so test code and benchmarks need one import.
 export { execInNetns, spawnInNetns } from '../netns';
 export {
+  GuardRoutes,
+  type ManyResult,
+  type PeerRun,
+  requests as lbRequests,
+  runPeer as runLbPeer,
+  TestCgroup,
+} from '../services/testing/lbTestKit';
+export {
   allocatePodSubnet,
   allocateWorldIps,
   releasePodSubnet,
@@ -22,14 +30,6 @@ export {
   type TcpConnection,
   udpBurst,
 } from './probes';
-export {
-  GuardRoutes,
-  type ManyResult,
-  type PeerRun,
-  requests as lbRequests,
-  runPeer as runLbPeer,
-  TestCgroup,
-} from '../services/testing/lbTestKit';
 export { release as releaseReservation, reserve as reserveAddresses } from './reservations';
 export { sweepStaleTestNetworks, sweepStaleTestNetworksOnce } from './sweep';
 export {
