@@ -131,7 +131,7 @@ export class AgentServices {
   private waitingForReadiness(pods: readonly PodView[]): boolean {
     const selectors = this.opts.store
       .list('Service')
-      .map((s) => serviceView(s))
+      .map(serviceView)
       .filter((s) => s.spec.selector);
     return pods.some(
       (p) =>
@@ -154,6 +154,19 @@ export class AgentServices {
   /** Waits (bounded) until these pods answer, so a new backend never gets a connection too early. */
   async waitReady(podKeys: readonly string[], timeoutMs = 5000): Promise<void> {
     if (this.opts.kubernetes || podKeys.length === 0) return;
+    // only pods some Service selects: nothing else waits on readiness
+    const selectors = this.opts.store
+      .list('Service')
+      .map(serviceView)
+      .filter((s) => s.spec.selector);
+    podKeys = podKeys.filter((k) => {
+      const [namespace, name] = k.split('/') as [string, string];
+      const labels = (this.opts.store.get({ kind: 'Pod', namespace, name })?.metadata.labels ?? {}) as Record<
+        string,
+        string
+      >;
+      return selectors.some((s) => s.namespace === namespace && selects(s.spec.selector!, labels));
+    });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const waiting = podKeys.filter((k) => {
