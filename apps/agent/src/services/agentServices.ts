@@ -120,7 +120,8 @@ export class AgentServices {
   reconcile(): ReconcileResult {
     const services = this.opts.store.list('Service');
     const slices = this.slices().map(sliceView) as EndpointSliceView[];
-    const pods = this.podViews();
+    // readiness reads /proc per pod: not needed while there is no Service
+    const pods = services.length > 0 ? this.podViews() : [];
     const result = this.manager.reconcile({ services, pods, ...(slices.length ? { slices } : {}) });
     if (services.length > 0) this.attachOnce();
     this.scheduleResync(services.length > 0 && this.waitingForReadiness(pods));
