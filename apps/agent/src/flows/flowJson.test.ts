@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type EnrichContext, enrich } from './enrich';
 import { FlowPipeline } from './flowPipeline';
+import { JsonBytes } from './jsonBytes';
 import { arbRawFlow, fixtureOptions, LABELS, PODS } from './testFixtures';
 
 // The compact store must give back exactly the Hubble objects the straightforward per-flow
@@ -42,6 +43,9 @@ describe('flow ring → Hubble objects and JSON', () => {
             const got = p.codec.flowAt(seq);
             expect(got).toEqual(want);
             expect(p.codec.jsonAt(seq)).toBe(JSON.stringify(got));
+            const w = new JsonBytes(16);
+            p.codec.writeJson(seq, w);
+            expect(w.take().toString()).toBe(JSON.stringify(got));
             expect(JSON.parse(p.codec.jsonAt(seq))).toEqual(JSON.parse(JSON.stringify(want)));
           });
         } finally {

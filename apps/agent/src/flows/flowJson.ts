@@ -1,6 +1,7 @@
 import type { Flow } from '@membrane/api';
 import { F_BYTES, F_INGRESS, F_L7, F_REASON, F_REPLY, type FlowRing, VERDICT_NAMES } from './flowRing';
 import { ipText } from './ipText';
+import { type JsonBytes, utf8 } from './jsonBytes';
 import type { SideTable } from './sideTable';
 
 // A stored flow (ring columns + interned sides) as the Hubble object the API promises, or
@@ -21,6 +22,9 @@ interface TcpForm {
   /** JSON after the destination port: `,"flags":{…}}}` or `}}` */
   tail: string;
   summaryJson: string;
+  /** `"Summary":"…","l4":{"TCP":{"source_port":` … and the tail, as bytes */
+  head: Uint8Array;
+  tailBytes: Uint8Array;
 }
 
 const TCP_FORMS: TcpForm[] = Array.from({ length: 64 }, (_, bits) => {
@@ -33,12 +37,47 @@ const TCP_FORMS: TcpForm[] = Array.from({ length: 64 }, (_, bits) => {
     summary,
     tail: names.length > 0 ? `,"flags":${JSON.stringify(flags)}}}` : '}}',
     summaryJson: JSON.stringify(summary),
+    head: utf8(`${JSON.stringify(summary)},"l4":{"TCP":{"source_port":`),
+    tailBytes: utf8(names.length > 0 ? `,"flags":${JSON.stringify(flags)}}}` : '}}'),
   };
 });
+
+// Fragments of the byte encoder (writeJson), in the order the object's keys are written.
+const B = {
+  id: utf8('{"id":'),
+  time: utf8(',"time":"'),
+  /** by verdict code: `Z","verdict":"…","IP":{"source":"` */
+  verdict: VERDICT_NAMES.map((v) => utf8(`Z","verdict":"${v}","IP":{"source":"`)),
+  dest: utf8('","destination":"'),
+  ipEnd: utf8('","ipVersion":"IPv4"},"source":'),
+  destination: utf8(',"destination":'),
+  udp: utf8('"UDP","l4":{"UDP":{"source_port":'),
+  sctp: utf8('"SCTP","l4":{"SCTP":{"source_port":'),
+  icmp: utf8('"ICMPv4","l4":{"ICMPv4":{"type":'),
+  dport: utf8(',"destination_port":'),
+  code: utf8(',"code":'),
+  close2: utf8('}}'),
+  dropReason: utf8(',"drop_reason":'),
+  dropDesc: utf8(',"drop_reason_desc":'),
+  bytes: utf8(',"bytes":'),
+  count: utf8(',"count":'),
+  service: utf8(',"destination_service":'),
+};
+const otherSummaryBytes: Uint8Array[] = [];
 
 const otherSummaryJson: string[] = [];
 function otherSummary(proto: number): string {
   return `proto ${proto}`;
+}
+
+/** table[i], made once */
+function memo<T>(table: T[], i: number, make: () => T): T {
+  let v = table[i];
+  if (v === undefined) {
+    v = make();
+    table[i] = v;
+  }
+  return v;
 }
 
 let isoMs = -1;
@@ -55,6 +94,14 @@ export function isoWithNanos(ms: number, nanosInMs: number): string {
 
 export class FlowCodec {
   private readonly nodeJson: string;
+  /** by flags & (F_INGRESS | F_REPLY): `,"Type":"L3_L4",…,"is_reply":…,"Summary":` */
+  private readonly middle: Uint8Array[];
+  private readonly sideBytes: Uint8Array[] = [];
+  private readonly ipBytes = new Map<number, Uint8Array>();
+  private readonly reasonBytes: Uint8Array[] = [];
+  private readonly serviceBytes: Uint8Array[] = [];
+  private timeMs = -1;
+  private timeBytes: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly ring: FlowRing,
@@ -62,6 +109,115 @@ export class FlowCodec {
     private readonly node: string,
   ) {
     this.nodeJson = JSON.stringify(node);
+    this.middle = [0, 1, 2, 3].map((f) =>
+      utf8(
+        `,"Type":"L3_L4","node_name":${this.nodeJson},"traffic_direction":"${f & F_INGRESS ? 'INGRESS' : 'EGRESS'}",` +
+          `"is_reply":${(f & F_REPLY) !== 0},"Summary":`,
+      ),
+    );
+  }
+
+  private ip(n: number): Uint8Array {
+    let b = this.ipBytes.get(n);
+    if (b === undefined) {
+      b = utf8(ipText(n));
+      if (this.ipBytes.size >= 65_536) this.ipBytes.clear();
+      this.ipBytes.set(n, b);
+    }
+    return b;
+  }
+
+  private side(index: number): Uint8Array {
+    let b = this.sideBytes[index];
+    if (b === undefined) {
+      b = utf8(this.sides.get(index).json);
+      this.sideBytes[index] = b;
+    }
+    return b;
+  }
+
+  /** Appends jsonAt(seq) as UTF-8 bytes, without making strings (L3/L4 flows). */
+  writeJson(seq: number, w: JsonBytes): void {
+    const r = this.ring;
+    const s = r.slotOf(seq);
+    const flags = r.flags[s]!;
+    if (flags & F_L7) {
+      w.bytes(utf8(JSON.stringify(this.flowAt(seq))));
+      return;
+    }
+    const ms = r.timeMs[s]!;
+    if (ms !== this.timeMs) {
+      this.timeMs = ms;
+      this.timeBytes = utf8(new Date(ms).toISOString().slice(0, -1));
+    }
+    const verdict = r.verdict[s]!;
+    w.bytes(B.id);
+    w.uint(r.idOf(seq));
+    w.bytes(B.time);
+    w.bytes(this.timeBytes);
+    w.fixed(r.timeNs[s]!, 6);
+    w.bytes(B.verdict[verdict]!);
+    w.bytes(this.ip(r.saddr[s]!));
+    w.bytes(B.dest);
+    w.bytes(this.ip(r.daddr[s]!));
+    w.bytes(B.ipEnd);
+    w.bytes(this.side(r.srcSide[s]!));
+    w.bytes(B.destination);
+    w.bytes(this.side(r.dstSide[s]!));
+    w.bytes(this.middle[flags & 3]!);
+    const proto = r.proto[s]!;
+    switch (proto) {
+      case PROTO_TCP: {
+        const form = TCP_FORMS[r.tcpFlags[s]! & 63]!;
+        w.bytes(form.head);
+        w.uint(r.sport[s]!);
+        w.bytes(B.dport);
+        w.uint(r.dport[s]!);
+        w.bytes(form.tailBytes);
+        break;
+      }
+      case PROTO_UDP:
+      case PROTO_SCTP:
+        w.bytes(proto === PROTO_UDP ? B.udp : B.sctp);
+        w.uint(r.sport[s]!);
+        w.bytes(B.dport);
+        w.uint(r.dport[s]!);
+        w.bytes(B.close2);
+        break;
+      case PROTO_ICMP:
+        w.bytes(B.icmp);
+        w.uint(r.sport[s]!);
+        w.bytes(B.code);
+        w.uint(r.dport[s]!);
+        w.bytes(B.close2);
+        break;
+      default:
+        w.bytes(memo(otherSummaryBytes, proto, () => utf8(JSON.stringify(otherSummary(proto)))));
+    }
+    if (verdict === 2) {
+      if (flags & F_REASON) {
+        w.bytes(B.dropReason);
+        w.uint(r.reason[s]!);
+      }
+      w.bytes(B.dropDesc);
+      const t = r.reasonText[s]!;
+      w.bytes(memo(this.reasonBytes, t, () => utf8(JSON.stringify(r.reasonTexts[t] ?? 'UNKNOWN_REASON'))));
+    }
+    if (flags & F_BYTES) {
+      w.bytes(B.bytes);
+      w.uint(r.bytes[s]!);
+    }
+    const count = r.count[s]!;
+    if (count > 1) {
+      w.bytes(B.count);
+      w.uint(count);
+    }
+    const svc = r.service[s]!;
+    if (svc > 0) {
+      w.bytes(B.service);
+      w.bytes(memo(this.serviceBytes, svc, () => utf8(r.services[svc - 1]!.json)));
+    }
+    w.byte(125); // }
   }
 
   /** The Hubble object of a stored flow (by sequence number). */
@@ -159,7 +315,7 @@ export class FlowCodec {
         l4 = `,"l4":{"ICMPv4":{"type":${r.sport[s]},"code":${r.dport[s]}}}`;
         break;
       default:
-        summary = otherSummaryJson[proto] ??= JSON.stringify(otherSummary(proto));
+        summary = memo(otherSummaryJson, proto, () => JSON.stringify(otherSummary(proto)));
         l4 = '';
     }
     let tail = '';

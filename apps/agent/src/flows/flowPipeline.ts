@@ -14,6 +14,7 @@ import {
 } from './flowRing';
 import { FlowSubscription, type SubscriptionSource } from './flowSubscription';
 import { ipNumber, ipText } from './ipText';
+import { JsonBytes } from './jsonBytes';
 import { l7Extra } from './l7Enrich';
 import type { L7Record } from './l7Record';
 import type { RawFlow } from './rawFlow';
@@ -206,20 +207,30 @@ export class FlowPipeline implements SubscriptionSource {
 
   // --- readers ---------------------------------------------------------------------------
 
-  jsonAt(seq: number): string {
-    return this.codec.jsonAt(seq);
+  writeJson(seq: number, w: JsonBytes): void {
+    this.codec.writeJson(seq, w);
   }
 
-  private memo = { from: -1, to: -1, json: '' };
+  private readonly rangeWriter = new JsonBytes();
+  private memo: { from: number; to: number; head: number; body: Buffer } = {
+    from: -1,
+    to: -1,
+    head: -1,
+    body: Buffer.alloc(0),
+  };
 
-  jsonRange(from: number, to: number): string {
+  jsonRange(from: number, to: number): Buffer {
     const m = this.memo;
-    if (m.from === from && m.to === to) return m.json;
-    const parts = new Array<string>(to - from);
-    for (let seq = from; seq < to; seq++) parts[seq - from] = this.codec.jsonAt(seq);
-    const json = parts.join(',');
-    this.memo = { from, to, json };
-    return json;
+    // the same range with nothing appended since (appends may overwrite slots) is shared
+    if (m.from === from && m.to === to && m.head === this.ring.head) return m.body;
+    const w = this.rangeWriter;
+    for (let seq = from; seq < to; seq++) {
+      if (seq > from) w.byte(44); // ,
+      this.codec.writeJson(seq, w);
+    }
+    const body = w.take();
+    this.memo = { from, to, head: this.ring.head, body };
+    return body;
   }
 
   /** A live reader for `flows.subscribe` (see server/flowStream.ts); close() it when done. */

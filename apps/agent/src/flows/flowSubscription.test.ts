@@ -34,7 +34,10 @@ function setup(capacity = 100) {
     let missed = 0;
     const lastIds: number[] = [];
     for (let m = sub.take(); m !== null; m = sub.take()) {
-      const batch = JSON.parse(m.json) as { flows: { id: number }[]; missed: number };
+      const batch = JSON.parse(`{"flows":[${m.body}],"missed":${m.missed}}`) as {
+        flows: { id: number }[];
+        missed: number;
+      };
       expect(batch.flows).toHaveLength(m.count);
       expect(batch.missed).toBe(m.missed);
       ids.push(...batch.flows.map((f) => f.id));

@@ -1,4 +1,5 @@
 import type { FlowRing } from './flowRing';
+import { JsonBytes } from './jsonBytes';
 
 // One live reader of the flow ring (a `flows.subscribe` client). Flows are not copied into a
 // per-subscriber queue: an unfiltered subscriber is a cursor into the ring, a filtered one keeps
@@ -13,10 +14,10 @@ import type { FlowRing } from './flowRing';
 
 export interface SubscriptionSource {
   readonly ring: FlowRing;
-  /** the flow's JSON text (flowJson.ts) */
-  jsonAt(seq: number): string;
-  /** JSON texts of [from, to) joined by commas, shared by subscribers reading the same range */
-  jsonRange(from: number, to: number): string;
+  /** appends the flow's JSON (flowJson.ts) */
+  writeJson(seq: number, w: JsonBytes): void;
+  /** JSON of [from, to) joined by commas, shared by subscribers reading the same range */
+  jsonRange(from: number, to: number): Buffer;
 }
 
 export interface SubscriptionOptions {
@@ -29,8 +30,8 @@ export interface SubscriptionOptions {
 }
 
 export interface FlowMessage {
-  /** `{"flows":[…],"missed":N}` */
-  json: string;
+  /** the flows' JSON joined by commas: the message is `{"flows":[body],"missed":N}` */
+  body: Buffer;
   /** id of the last flow in the message (the resume point), or of the last one before it */
   lastId: number;
   count: number;
@@ -49,7 +50,8 @@ export class FlowSubscription {
   private missed = 0;
   private lastId: number;
   /** encoded flows the ring no longer holds, oldest first */
-  private spilled: { json: string; count: number; lastId: number }[] = [];
+  private spilled: { body: Buffer; count: number; lastId: number }[] = [];
+  private readonly writer = new JsonBytes(4096);
   private spilledCount = 0;
   /** take() found nothing: the next arrival calls onPending */
   private idle = false;
@@ -112,15 +114,10 @@ export class FlowSubscription {
     const ring = this.src.ring;
     const match = this.opts.match;
     const spill = (seqs: Iterable<number>) => {
-      const parts: string[] = [];
-      let last = -1;
-      for (const seq of seqs) {
-        parts.push(this.src.jsonAt(seq));
-        last = seq;
-      }
-      if (parts.length === 0) return;
-      this.spilled.push({ json: parts.join(','), count: parts.length, lastId: ring.idOf(last) });
-      this.spilledCount += parts.length;
+      const count = this.encode(seqs, Number.POSITIVE_INFINITY);
+      if (count === 0) return;
+      this.spilled.push({ body: this.writer.take(), count, lastId: this.lastEncoded });
+      this.spilledCount += count;
     };
     const from = ring.oldest;
     if (this.replayCursor < this.replayEnd && this.replayCursor < to) {
@@ -149,6 +146,21 @@ export class FlowSubscription {
     this.bound();
   }
 
+  private lastEncoded = -1;
+
+  /** Writes up to `max` flows (comma-separated) into the writer; returns how many. */
+  private encode(seqs: Iterable<number>, max: number): number {
+    const w = this.writer;
+    let count = 0;
+    for (const seq of seqs) {
+      if (count > 0) w.byte(44); // ,
+      this.src.writeJson(seq, w);
+      this.lastEncoded = this.src.ring.idOf(seq);
+      if (++count >= max) break;
+    }
+    return count;
+  }
+
   /** The queue bound covers spilled flows too: drop the oldest chunks (whole) beyond it. */
   private bound(): void {
     const inRing = this.opts.match
@@ -172,20 +184,21 @@ export class FlowSubscription {
     const oldest = ring.oldest;
     const max = this.opts.maxBatch;
     const match = this.opts.match;
-    let json = '';
+    let body: Buffer = EMPTY;
     let count = 0;
     // 0. spilled chunks (older than anything still in the ring)
     if (this.spilled.length > 0) this.bound();
     if (this.spilled.length > 0) {
-      const parts: string[] = [];
+      const parts: Buffer[] = [];
       while (this.spilled.length > 0 && (count === 0 || count + this.spilled[0]!.count <= max)) {
         const chunk = this.spilled.shift()!;
         this.spilledCount -= chunk.count;
-        parts.push(chunk.json);
+        if (parts.length > 0) parts.push(COMMA);
+        parts.push(chunk.body);
         count += chunk.count;
         this.lastId = chunk.lastId;
       }
-      return this.message(parts.join(','), count);
+      return this.message(parts.length === 1 ? parts[0]! : Buffer.concat(parts), count);
     }
     // 1. replay of stored flows (flows evicted before being read count as missed)
     if (this.replayCursor < this.replayEnd) {
@@ -196,23 +209,25 @@ export class FlowSubscription {
       if (match === null) {
         const to = Math.min(this.replayEnd, this.replayCursor + max);
         if (to > this.replayCursor) {
-          json = this.src.jsonRange(this.replayCursor, to);
+          body = this.src.jsonRange(this.replayCursor, to);
           count = to - this.replayCursor;
           this.lastId = ring.idOf(to - 1);
           this.replayCursor = to;
         }
       } else {
-        const parts: string[] = [];
+        const w = this.writer;
         let seq = this.replayCursor;
-        for (; seq < this.replayEnd && parts.length < max; seq++) {
-          if (match(ring.slotOf(seq))) parts.push(this.src.jsonAt(seq));
+        for (; seq < this.replayEnd && count < max; seq++) {
+          if (!match(ring.slotOf(seq))) continue;
+          if (count > 0) w.byte(44); // ,
+          this.src.writeJson(seq, w);
+          this.lastId = ring.idOf(seq);
+          count++;
         }
-        if (parts.length > 0) this.lastId = ring.idOf(seq - 1);
         this.replayCursor = seq;
-        json = parts.join(',');
-        count = parts.length;
+        body = count > 0 ? w.take() : EMPTY;
       }
-      if (count > 0 || this.replayCursor < this.replayEnd) return this.message(json, count);
+      if (count > 0 || this.replayCursor < this.replayEnd) return this.message(body, count);
     }
     // 2. live flows
     if (match === null) {
@@ -224,14 +239,14 @@ export class FlowSubscription {
       }
       const to = Math.min(head, this.liveCursor + max);
       if (to > this.liveCursor) {
-        json = this.src.jsonRange(this.liveCursor, to);
+        body = this.src.jsonRange(this.liveCursor, to);
         count = to - this.liveCursor;
         this.lastId = ring.idOf(to - 1);
         this.liveCursor = to;
       }
     } else {
-      const parts: string[] = [];
-      while (this.qSize > 0 && parts.length < max) {
+      const w = this.writer;
+      while (this.qSize > 0 && count < max) {
         const seq = this.queue[this.qHead]!;
         this.qHead = (this.qHead + 1) % this.queue.length;
         this.qSize--;
@@ -239,25 +254,29 @@ export class FlowSubscription {
           this.missed++;
           continue;
         }
-        parts.push(this.src.jsonAt(seq));
+        if (count > 0) w.byte(44); // ,
+        this.src.writeJson(seq, w);
         this.lastId = ring.idOf(seq);
+        count++;
       }
-      json = parts.join(',');
-      count = parts.length;
+      if (count > 0) body = w.take();
     }
     if (count === 0 && this.missed === 0) {
       this.idle = true;
       return null;
     }
-    return this.message(json, count);
+    return this.message(body, count);
   }
 
-  private message(flowsJson: string, count: number): FlowMessage {
+  private message(body: Buffer, count: number): FlowMessage {
     const missed = this.missed;
     this.missed = 0;
-    return { json: `{"flows":[${flowsJson}],"missed":${missed}}`, lastId: this.lastId, count, missed };
+    return { body, lastId: this.lastId, count, missed };
   }
 }
+
+const EMPTY: Buffer = Buffer.alloc(0);
+const COMMA = Buffer.from(',');
 
 function* matching(
   from: number,

@@ -15,6 +15,7 @@ import { roleOf, tokenFrom } from './auth';
 // error responses and rejection logging stay the only ones.
 
 const PATH = '/trpc/flows.subscribe';
+const DATA_START = Buffer.from('data: {"flows":[');
 
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
@@ -80,7 +81,12 @@ export function serveFlowStream(
       const msg = subscription.take();
       if (msg === null) return;
       lastWrite = Date.now();
-      if (!res.write(`data: ${msg.json}\nid: ${msg.lastId}\n\n\n`)) blocked = true;
+      res.cork();
+      res.write(DATA_START);
+      res.write(msg.body);
+      const ok = res.write(`],"missed":${msg.missed}}\nid: ${msg.lastId}\n\n\n`);
+      res.uncork();
+      if (!ok) blocked = true;
     }
   };
   const schedule = () => {
