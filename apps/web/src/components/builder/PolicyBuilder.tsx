@@ -137,7 +137,9 @@ export function PolicyBuilder({ text, onChange, problems, reveal }: Props) {
               {view.selectorKey}:{' '}
               {view.selector.labels.length === 0 && view.selector.expressions.length === 0
                 ? `every ${selectorWord === 'pods' ? 'pod' : 'node'}${view.namespace ? ` in ${view.namespace}` : view.kind === 'CiliumClusterwideNetworkPolicy' ? ' in the cluster' : ''}`
-                : formatLabels(view.selector.labels)}
+                : [formatLabels(view.selector.labels), ...view.selector.expressions]
+                    .filter((x) => x !== '')
+                    .join(', ')}
             </p>
             <SelectorLabels />
             {view.selector.expressions.length > 0 && (
