@@ -53,8 +53,23 @@ const DRAWN = `const drawn = (what) => {
   return document.querySelectorAll(what === 'nodes' ? '[data-testid=map-node]' : '[data-testid=map-edge]').length;
 };`;
 
+let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
 const web = await startWeb(agentUrl);
-const browser = await chromium.launch({
+// `next start` runs in its own process group: a bench stopped by a signal or a hard deadline must
+// still take it down, or it keeps streaming flows on a machine others share.
+const stopEverything = async (code: number) => {
+  await browser?.close().catch(() => undefined);
+  await web.stop().catch(() => undefined);
+  await agent.stop().catch(() => undefined);
+  process.exit(code);
+};
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopEverything(130));
+const deadline = setTimeout(() => {
+  process.stderr.write('[web bench] hard deadline (300 s) reached: stopping\n');
+  void stopEverything(3);
+}, 300_000);
+deadline.unref();
+browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: [
     '--no-sandbox',
@@ -174,6 +189,7 @@ try {
     await page.waitForSelector('[data-testid=flow-row]', { timeout: 60_000 });
     await page.waitForTimeout(1_000);
     await page.evaluate('window.__arrivals.length = 0');
+    await startProfile('flows');
     const measured = (await page.evaluate(`new Promise((resolve) => {
       const longTasks = [];
       const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
@@ -200,6 +216,7 @@ try {
       const sorted = [...values].sort((a, b) => a - b);
       return (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
     };
+    await stopProfile('flows');
     const pct = percentile(measured.lags);
     const arrival = percentile(measured.arrivals);
     results.event_to_browser_p50_ms = Math.round(arrival(0.5));
@@ -217,6 +234,7 @@ try {
     );
   }
 } finally {
+  clearTimeout(deadline);
   await browser.close();
   await web.stop();
   await agent.stop();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeFlow } from '../../domain/flowFixture';
 import { type AgentApi, AgentError, type FlowBatch, type Role } from '../agentApi';
 import type { RelayContext } from './context';
-import { parseResumeIds, relayRouter } from './router';
+import { BROWSER_BATCH, parseResumeIds, relayRouter } from './router';
 
 // An in-memory agent for the relay's fan-in logic only; the app itself never uses it.
 function memoryAgent(url: string, flows: Flow[], opts: { invalid?: boolean } = {}) {
@@ -118,6 +118,25 @@ describe('relay router', () => {
     const live = await next();
     expect(live.batch.flows).toEqual([a2]);
     expect(parseResumeIds(live.id)).toEqual({ 'http://a': a2.id, 'http://b': b1.id });
+    abort.abort();
+    await it.return?.();
+  });
+
+  it('sends a big agent batch to the browser in slices, each with its resume id', async () => {
+    const many = Array.from({ length: BROWSER_BATCH * 2 + 1 }, () => makeFlow({ from: 'a/x', to: 'a/y' }));
+    const abort = new AbortController();
+    const caller = relayRouter.createCaller(ctx([memoryAgent('http://a', many)]), { signal: abort.signal });
+    const it = (await caller.flows.live({ replay: many.length }))[Symbol.asyncIterator]();
+    const sizes: number[] = [];
+    const ids: Record<string, number>[] = [];
+    for (let k = 0; k < 3; k++) {
+      const [id, batch] = (await it.next()).value as unknown as [string, { flows: Flow[] }];
+      sizes.push(batch.flows.length);
+      ids.push(parseResumeIds(id));
+    }
+    expect(sizes).toEqual([BROWSER_BATCH, BROWSER_BATCH, 1]);
+    expect(ids.at(-1)).toEqual({ 'http://a': many.at(-1)!.id });
+    expect(ids[0]).toEqual({ 'http://a': many[BROWSER_BATCH - 1]!.id });
     abort.abort();
     await it.return?.();
   });

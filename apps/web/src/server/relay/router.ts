@@ -12,6 +12,9 @@ import { mergeStreams } from './mergeStreams';
 const PolicyKind = z.enum(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
 const PolicyRef = z.object({ kind: PolicyKind, namespace: z.string().optional(), name: z.string() });
 
+/** most flows in one message to the browser */
+export const BROWSER_BATCH = 500;
+
 export interface LiveBatch extends FlowBatch {
   agent: string;
 }
@@ -111,9 +114,17 @@ export const relayRouter = router({
             })(),
           );
           for await (const batch of mergeStreams(streams)) {
-            const last = batch.flows.at(-1);
-            if (last) lastIds[batch.agent] = last.id;
-            yield tracked(JSON.stringify(lastIds), batch);
+            // A backlogged agent sends thousands of flows at once; the browser parses each message
+            // in one task, so big batches go out in slices that keep that task short.
+            for (let i = 0; i === 0 || i < batch.flows.length; i += BROWSER_BATCH) {
+              const flows =
+                i === 0 && batch.flows.length <= BROWSER_BATCH
+                  ? batch.flows
+                  : batch.flows.slice(i, i + BROWSER_BATCH);
+              const last = flows.at(-1);
+              if (last) lastIds[batch.agent] = last.id;
+              yield tracked(JSON.stringify(lastIds), { ...batch, flows, missed: i === 0 ? batch.missed : 0 });
+            }
           }
         } catch (err) {
           throw asTrpcError(err, ctx.agents[0]!.url);
