@@ -1,5 +1,5 @@
 // L7 proxy benchmark: `npm run bench -- l7 [--rounds N] [--seconds S] [--connections C]`
-// [--nice N] (defaults 4 rounds × 5 s, 64 connections, agent at nice -10). A real agent (own state dir, pin root, pod subnet)
+// [--nice N] [--pin 0|1] (defaults 4 rounds × 5 s, 64 connections, agent at nice -10). A real agent (own state dir, pin root, pod subnet)
 // with three pods: a client, and two identical HTTP servers — `web-l7` behind a CiliumNetworkPolicy
 // with HTTP rules (its connections are redirected to the agent's proxy) and `web-direct` behind the
 // same policy without HTTP rules (plain L3/L4). wrk (keep-alive, C connections) runs in the client
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../apps/agent/test/harness';
-import { loadAverage, reniceProcess } from './src/agentBench';
+import { loadAverage, processCpuSeconds, reniceProcess } from './src/agentBench';
 import { median, round, table } from './src/stats';
 import { parseWrk, type WrkResult } from './src/wrk';
 
@@ -24,6 +24,8 @@ const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 64);
 // as in the flows bench: on this shared 2-CPU machine a nice-0 agent gets a fraction of its core
 const NICE = arg('nice', -10);
+// --pin 0: leave the agent unpinned (to tell the cost of sharing one core from the proxy's own)
+const PIN = arg('pin', 1) !== 0;
 const NS = 'l7bench';
 const log = (s: string) => process.stderr.write(`[bench l7] ${s}\n`);
 
@@ -129,10 +131,11 @@ async function main(): Promise<void> {
     const agentPid = JSON.parse(readFileSync(join(h.stateDir, 'agent.json'), 'utf8')).pid as number;
     const cpus = availableParallelism();
     const agentCpu = cpus > 1 ? 1 : 0;
-    execFileSync('taskset', ['-a', '-p', '-c', String(agentCpu), String(agentPid)], { stdio: 'ignore' });
+    if (PIN)
+      execFileSync('taskset', ['-a', '-p', '-c', String(agentCpu), String(agentPid)], { stdio: 'ignore' });
     reniceProcess(agentPid, NICE);
     log(
-      `agent pid ${agentPid} pinned to CPU ${agentCpu} at nice ${NICE}; wrk on CPU 0; ${ROUNDS} rounds × ${SECONDS}s × 2`,
+      `agent pid ${agentPid} ${PIN ? `pinned to CPU ${agentCpu}` : 'unpinned'} at nice ${NICE}; wrk on CPU 0; ${ROUNDS} rounds × ${SECONDS}s × 2`,
     );
 
     const wrk = async (url: string): Promise<WrkResult> => {
@@ -141,10 +144,14 @@ async function main(): Promise<void> {
     };
     await wrk(urls.proxy); // warm-up (JIT, conntrack, connection set-up)
     const runs: Record<'direct' | 'proxy', WrkResult[]> = { direct: [], proxy: [] };
+    // the agent's CPU per proxied request: what the proxy costs, whatever the machine's load
+    let proxyCpuSeconds = 0;
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? (['direct', 'proxy'] as const) : (['proxy', 'direct'] as const);
       for (const kind of order) {
+        const cpu0 = processCpuSeconds(agentPid);
         const res = await wrk(urls[kind]);
+        if (kind === 'proxy') proxyCpuSeconds += processCpuSeconds(agentPid) - cpu0;
         runs[kind].push(res);
         log(
           `round ${r + 1} ${kind}: ${Math.round(res.rps)} rps, p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms, errors ${res.errors}`,
@@ -179,9 +186,12 @@ async function main(): Promise<void> {
         3,
       ),
       p99_added_ms: round(median(added), 3),
+      agent_cpu_us_per_proxied_request: Math.round(
+        (proxyCpuSeconds * 1e6) / runs.proxy.reduce((n, w) => n + w.requests, 0),
+      ),
       errors_direct: runs.direct.reduce((n, w) => n + w.errors, 0),
       errors_proxy: runs.proxy.reduce((n, w) => n + w.errors, 0),
-      agent_cpu: agentCpu,
+      agent_cpu: PIN ? agentCpu : null,
       agent_nice: NICE,
       loadavg_before: load0,
       loadavg_after: loadAverage(),
@@ -196,6 +206,7 @@ async function main(): Promise<void> {
           ['p50 ms', String(result.p50_direct_ms), String(result.p50_proxy_ms), ''],
           ['p99 ms', String(result.p99_direct_ms), String(result.p99_proxy_ms), ''],
           ['p99 added ms (median of rounds)', '', String(result.p99_added_ms), '<= 2'],
+          ['agent CPU µs per proxied request', '', String(result.agent_cpu_us_per_proxied_request), ''],
           ['errors (socket + non-2xx)', String(result.errors_direct), String(result.errors_proxy), '0'],
         ],
       )}\n`,
