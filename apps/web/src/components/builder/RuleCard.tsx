@@ -256,6 +256,8 @@ export function RuleCard({ rule }: { rule: RuleView }) {
   const deny = rule.direction.endsWith('Deny');
   const protocols = isCilium(view.kind) ? ['ANY', 'TCP', 'UDP', 'SCTP'] : ['TCP', 'UDP', 'SCTP'];
   const explain = explainRule(view, rule);
+  // `{}` in a Cilium policy: allows nothing, only isolates its direction.
+  const marker = isCilium(view.kind) && rule.peers.length === 0 && rule.portGroups.length === 0;
   return (
     <article
       className={`rule-card${deny ? ' deny' : ''}`}
@@ -266,7 +268,7 @@ export function RuleCard({ rule }: { rule: RuleView }) {
     >
       <header>
         <strong>
-          {deny ? '⊘ deny' : '✓ allow'} #{rule.index + 1}
+          {marker ? '○ default-deny marker' : deny ? '⊘ deny' : '✓ allow'} #{rule.index + 1}
         </strong>
         <button
           type="button"
