@@ -183,8 +183,8 @@ async function main(): Promise<void> {
     const after = await runCrr(iptClient.netns, frontendOf(targetSvc), 0.2, { nice: 0 });
     if (after.failed > 0) throw new Error('iptables lost the measured service during the update');
 
-    const p50 = (k: Key) => median((samples.get(k) ?? []).map((s) => s.p50_us));
-    const p99 = (k: Key) => median((samples.get(k) ?? []).map((s) => s.p99_us));
+    const p50 = (k: Key) => round(median((samples.get(k) ?? []).map((s) => s.p50_us)), 1) as number;
+    const p99 = (k: Key) => round(median((samples.get(k) ?? []).map((s) => s.p99_us)), 1) as number;
     const tps = (k: Key) => median((samples.get(k) ?? []).map((s) => s.transactions / s.seconds));
     const rows = (['membrane', 'iptables'] as Variant[]).flatMap((v) =>
       SIZES.map((n) => {
