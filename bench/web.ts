@@ -12,12 +12,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startWeb } from '../playwright/lab/webServer';
+import { reniceTree } from './src/reniceTree';
 import { startSyntheticAgent } from './src/syntheticAgent';
 
 const NAMESPACES = 20;
 const PER_NAMESPACE = 50;
 const EDGES = 10_000;
 const FLOWS_PER_S = 5_000;
+/** nice value for the bench, the web server and Chromium (`--nice 0` to leave them alone) */
+const NICE = process.argv.includes('--nice') ? Number(process.argv[process.argv.indexOf('--nice') + 1]) : -10;
 /** `--only map` or `--only flows` runs one part (while working on it); the JSON then lacks the other's keys. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
@@ -65,9 +68,9 @@ const stopEverything = async (code: number) => {
 };
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopEverything(130));
 const deadline = setTimeout(() => {
-  process.stderr.write('[web bench] hard deadline (300 s) reached: stopping\n');
+  process.stderr.write('[web bench] hard deadline (420 s) reached: stopping\n');
   void stopEverything(3);
-}, 300_000);
+}, 420_000);
 deadline.unref();
 browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -82,9 +85,15 @@ browser = await chromium.launch({
   ],
 });
 const results: Record<string, number> = {};
+// Like bench/flows.ts: measured processes at nice -10, because other helpers keep this 2-CPU machine's
+// load average far above 2 and a nice-0 page gets a fraction of a core whatever its code does.
+const renice = () => (NICE !== 0 ? reniceTree(process.pid, NICE) : 0);
+results.nice = NICE;
 const log = (s: string) => process.stderr.write(`[web bench] ${s}\n`);
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  await page.goto('about:blank');
+  log(`reniced ${renice()} processes to ${NICE}`);
   await page.goto(`${web.url}/signin`);
   // The machine's own frame rate on a page doing nothing: on a loaded shared machine this is far
   // below 60, and every other figure here should be read against it.
@@ -147,6 +156,7 @@ try {
   if (only !== 'flows') {
     await startProfile('map');
     await page.goto(`${web.url}/map?noisy=show&w=1h`);
+    renice(); // a renderer started for the new page
     const tNodes = await page.evaluate(
       `new Promise((resolve) => { ${DRAWN} const check = () => drawn('nodes') >= ${agent.workloads} ? resolve(performance.now()) : setTimeout(check, 20); check(); })`,
     );
@@ -186,6 +196,7 @@ try {
     // 3 + 4. The flows table at 5,000 flows/s: long tasks and on-screen lag.
     setRate(FLOWS_PER_S);
     await page.goto(`${web.url}/flows`);
+    renice();
     await page.waitForSelector('[data-testid=flow-row]', { timeout: 60_000 });
     await page.waitForTimeout(1_000);
     await page.evaluate('window.__arrivals.length = 0');

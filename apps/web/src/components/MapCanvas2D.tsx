@@ -1,7 +1,7 @@
 'use client';
 
 import { select, type ZoomBehavior, type ZoomTransform, zoom, zoomIdentity } from 'd3';
-import { useEffect, useImperativeHandle, useMemo, useRef } from 'react';
+import { useEffect, useImperativeHandle, useRef } from 'react';
 import { type EdgeGeometry, edgeGeometry, fitTransform } from '../domain/geometry';
 import { type Layout, NODE_HEIGHT, NODE_WIDTH } from '../domain/layout';
 import type { MapEdge, MapNode, ServiceMap } from '../domain/serviceMap';
@@ -80,16 +80,27 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
   const zoomer = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
   const userMoved = useRef(false);
   const frame = useRef<number | null>(null);
-  const prepared = useMemo(() => prepare(map, layout), [map, layout]);
-  const state = useRef({ map, layout, prepared, selected, onSelectNode, onSelectEdge });
-  state.current = { map, layout, prepared, selected, onSelectNode, onSelectEdge };
+  const state = useRef({ map, layout, selected, onSelectNode, onSelectEdge });
+  state.current = { map, layout, selected, onSelectNode, onSelectEdge };
+  // Geometry is built when a frame needs it, not when a new map arrives: a map that lands during a
+  // pan costs nothing until the gesture ends.
+  const preparedFor = useRef<{ map: ServiceMap; layout: Layout; prepared: Prepared } | null>(null);
+  const getPrepared = (): Prepared => {
+    const { map: m, layout: l } = state.current;
+    const cached = preparedFor.current;
+    if (cached && cached.map === m && cached.layout === l) return cached.prepared;
+    const next = prepare(m, l);
+    preparedFor.current = { map: m, layout: l, prepared: next };
+    return next;
+  };
 
   const draw = () => {
     frame.current = null;
     const c = canvas.current;
     const ctx = c?.getContext('2d');
     if (!c || !ctx) return;
-    const { map: m, layout: l, prepared: p, selected: sel } = state.current;
+    const { map: m, layout: l, selected: sel } = state.current;
+    const p = getPrepared();
     const dpr = window.devicePixelRatio || 1;
     const w = c.clientWidth;
     const h = c.clientHeight;
@@ -230,7 +241,7 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
   };
 
   const fit = (animate: boolean) => {
-    const b = state.current.prepared.bounds;
+    const b = getPrepared().bounds;
     const c = wrap.current;
     if (!b || !c || !zoomer.current) return;
     const t = fitTransform(b, { width: c.clientWidth, height: c.clientHeight });
@@ -267,7 +278,8 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     const onClick = (ev: MouseEvent) => {
       const r = c.getBoundingClientRect();
       const [x, y] = transform.current.invert([ev.clientX - r.left, ev.clientY - r.top]);
-      const { map: m, layout: l, prepared: p } = state.current;
+      const { map: m, layout: l } = state.current;
+      const p = getPrepared();
       const node = m.nodes.find((n) => {
         const q = l.positions.get(n.id);
         return q && Math.abs(q.x - x) <= NODE_WIDTH / 2 && Math.abs(q.y - y) <= NODE_HEIGHT / 2;
@@ -296,7 +308,7 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
   useEffect(() => {
     if (!userMoved.current) fit(false);
     schedule();
-  }, [prepared, selected.node, selected.edge]);
+  }, [map, layout, selected.node, selected.edge]);
 
   useImperativeHandle(ref, () => ({
     fit: () => {
