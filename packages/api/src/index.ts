@@ -1,8 +1,8 @@
 export * from './boundedQueue';
 export * from './filter';
 export * from './flow';
-export * from './httpFilter';
 export { type FlowBatch, FlowListInput, FlowSubscribeInput } from './flowsRouter';
+export * from './httpFilter';
 export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from './router';
 export * from './schemas';
 export type * from './service';
