@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import type { Server } from 'node:net';
 import type { DesiredState, Direction } from '@membrane/policy';
 import type { DatapathPort } from '../datapath/port';
@@ -72,6 +73,7 @@ export class AgentL7 {
       }
     } catch (e) {
       log.error('L7 proxy unavailable: redirected connections will be dropped', { error: e as Error });
+      for (const fd of fds.values()) closeSync(fd);
       this.current = {};
       return false;
     }
