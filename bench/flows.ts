@@ -100,6 +100,8 @@ async function measureFlows(
   let missed = 0;
   let firstAt = 0;
   let lastAt = 0;
+  /** arrival time and size of every message, to see how delivery is paced */
+  const arrivals: [number, number][] = [];
   let onStarted = () => {};
   const started = new Promise<void>((r) => (onStarted = r));
   const sub = client.flows.subscribe.subscribe(
@@ -108,6 +110,7 @@ async function measureFlows(
       onStarted: () => onStarted(),
       onData: ({ data }: { data: { flows: Flow[]; missed: number } }) => {
         const t = performance.now();
+        arrivals.push([t, data.flows.length]);
         if (!firstAt && data.flows.length) firstAt = t;
         if (data.flows.length) lastAt = t;
         received += data.flows.length;
@@ -183,6 +186,19 @@ async function measureFlows(
       if (d >= 0.05) threads[k] = d;
     }
     const end = lastAt || performance.now();
+    const messages = arrivals.filter(([t]) => t >= startedAt);
+    log(
+      `subscriber: ${messages.length} messages; first at ${((messages[0]?.[0] ?? startedAt) - startedAt).toFixed(0)} ms, ` +
+        `sizes ${messages
+          .slice(0, 12)
+          .map(([t, n]) => `${n}@${(t - startedAt).toFixed(0)}`)
+          .join(' ')}`,
+    );
+    for (const line of h.log
+      .split('\n')
+      .filter((l) => /"level":"(error|warn)"/.test(l))
+      .slice(0, 10))
+      log(`agent: ${line.slice(0, 400)}`);
     const endSample = samples.find((s) => s.t >= end) ?? samples.at(-1)!;
     return {
       sent,

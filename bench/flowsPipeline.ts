@@ -27,6 +27,8 @@ const RATE = arg('rate', 150_000);
 const SECONDS = arg('seconds', 5);
 const SUBSCRIBERS = arg('subscribers', 1);
 const FILTERED = arg('filtered', 0);
+/** subscriber: busy-wait this long per message (a slow consumer) */
+const SLOW_MS = arg('slow-ms', 0);
 const BATCH = 1000;
 const PODS = 100;
 
@@ -187,7 +189,7 @@ async function main() {
 }
 
 function runSubscriber() {
-  const [, , , url, token, filtered] = process.argv;
+  const [, , , url, token, filtered, slowMs] = process.argv;
   void (async () => {
     const { createClient } = await import('../apps/agent/src/client/connect');
     const client = createClient(url!, token!);
@@ -206,6 +208,8 @@ function runSubscriber() {
         onData: ({ data }) => {
           received += data.flows.length;
           missed += data.missed;
+          const until = performance.now() + Number(slowMs ?? 0);
+          while (performance.now() < until);
         },
       },
     );

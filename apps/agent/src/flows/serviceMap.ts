@@ -137,7 +137,7 @@ export class ServiceMapAggregator {
         edge.dropped.push(0);
         i++;
       }
-      const n = ring.count[s]! > 1 ? ring.count[s]! : 1;
+      const n = ring.count[s]!; // at least 1
       if (dropped) edge.dropped[i]! += n;
       else edge.forwarded[i]! += n;
     }

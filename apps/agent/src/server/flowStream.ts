@@ -22,6 +22,8 @@ const SSE_HEADERS = {
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
   Connection: 'keep-alive',
+  // says which writer served the stream (this one, not tRPC's)
+  'X-Membrane-Stream': 'compact',
 };
 
 function parseJson(text: string | null): { ok: true; value: unknown } | { ok: false } {
