@@ -127,6 +127,7 @@ export class Agent implements AgentService {
       endpointByIp: (ip) => this.endpointsMgr.byAddress(ip),
       identityLabels: (id) => this.identityLabelStrings(id),
       serviceByAddress: this.servicesMgr.serviceByAddress,
+      onError: (error) => log.error('flow pipeline error', { error: error as Error }),
     });
     this.flows = this.pipeline.source;
   }

@@ -41,6 +41,7 @@ export interface FlowPipelineOptions {
   identityLabels(identity: number): string[] | undefined;
   /** the Service (ClusterIP/NodePort frontend) at an address, for `destination_service` */
   serviceByAddress?(ip: string, port: number, protocol: number): ServiceRef | undefined;
+  onError?(error: unknown): void;
 }
 
 const PROTO_KEY: Record<number, number> = { 6: 1, 17: 2, 132: 3 };
@@ -54,6 +55,8 @@ export class FlowPipeline implements SubscriptionSource {
   readonly serviceMap: ServiceMapAggregator;
   /** records the datapath reported it could not deliver (ring full, rate limit) */
   lost = 0;
+  /** failures of the service-map aggregation (reported through options.onError) */
+  errors = 0;
   private readonly subscriptions = new Set<FlowSubscription>();
   private readonly listeners = new Set<(batch: readonly Flow[]) => void>();
   /** counts by verdict code * 2 + (L7 ? 1 : 0), weighted by the datapath's aggregation count */
@@ -196,8 +199,14 @@ export class FlowPipeline implements SubscriptionSource {
     const to = ring.head;
     const from = Math.max(batchFrom, ring.oldest); // a batch larger than the ring keeps its newest
     if (to === from) return;
-    this.serviceMap.addRange(ring, from, to);
     for (const sub of this.subscriptions) sub.appended(from, to);
+    try {
+      this.serviceMap.addRange(ring, from, to);
+    } catch (e) {
+      // the map is a view; a bug there must not stop flows from reaching subscribers
+      this.errors++;
+      this.opts.onError?.(e);
+    }
     if (this.listeners.size > 0) {
       const flows: Flow[] = [];
       for (let seq = from; seq < to; seq++) flows.push(this.codec.flowAt(seq));

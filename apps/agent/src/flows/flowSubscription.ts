@@ -53,9 +53,7 @@ export class FlowSubscription {
   private spilled: { body: Buffer; count: number; lastId: number }[] = [];
   private readonly writer = new JsonBytes(4096);
   private spilledCount = 0;
-  /** take() found nothing: the next arrival calls onPending */
-  private idle = false;
-  /** called when flows arrive for a subscriber whose last take() found nothing */
+  /** called after every batch that leaves this subscriber something to take */
   onPending: (() => void) | null = null;
 
   constructor(
@@ -86,10 +84,9 @@ export class FlowSubscription {
       const ring = this.src.ring;
       for (let seq = from; seq < to; seq++) if (match(ring.slotOf(seq))) this.push(seq);
     }
-    if (this.idle && this.pending()) {
-      this.idle = false;
-      this.onPending?.();
-    }
+    // level-triggered: every batch tells a subscriber with something pending (the writer
+    // coalesces), so a missed edge can never leave flows waiting
+    if (this.pending()) this.onPending?.();
   }
 
   private push(seq: number): void {
@@ -261,10 +258,7 @@ export class FlowSubscription {
       }
       if (count > 0) body = w.take();
     }
-    if (count === 0 && this.missed === 0) {
-      this.idle = true;
-      return null;
-    }
+    if (count === 0 && this.missed === 0) return null;
     return this.message(body, count);
   }
 

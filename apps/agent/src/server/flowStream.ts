@@ -41,6 +41,7 @@ export function serveFlowStream(
   res: ServerResponse,
   pipeline: FlowPipeline,
   tokens: Tokens,
+  onError: (error: unknown) => void = () => {},
 ): boolean {
   if (req.method !== 'GET' || !req.url?.startsWith(PATH)) return false;
   const url = new URL(req.url, 'http://agent');
@@ -79,6 +80,16 @@ export function serveFlowStream(
 
   const pump = () => {
     scheduled = false;
+    try {
+      write();
+    } catch (e) {
+      // a broken stream ends; the client reconnects and resumes from its last id
+      onError(e);
+      res.destroy();
+      end();
+    }
+  };
+  const write = () => {
     while (!closed && !blocked) {
       const msg = subscription.take();
       if (msg === null) return;

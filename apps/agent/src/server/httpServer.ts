@@ -56,7 +56,8 @@ export async function startServer(
   const handler: http.RequestListener = (req, res) => {
     const url = req.url ?? '/';
     if (url.startsWith('/trpc/')) {
-      if (serveFlowStream(req, res, agent.pipeline, tokens)) return;
+      const onError = (error: unknown) => log.error('flow stream error', { error: error as Error });
+      if (serveFlowStream(req, res, agent.pipeline, tokens, onError)) return;
       return trpc(req, res);
     }
     if (url === '/healthz') {
