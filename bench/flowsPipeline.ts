@@ -75,7 +75,7 @@ async function main() {
   const children = Array.from({ length: SUBSCRIBERS }, (_, i) =>
     fork(
       new URL(import.meta.url).pathname,
-      ['subscriber', url, tokens.readOnly, String(i < FILTERED ? 1 : 0)],
+      ['subscriber', url, tokens.readOnly, String(i < FILTERED ? 1 : 0), String(SLOW_MS)],
       {
         execArgv: process.execArgv,
       },
