@@ -13,7 +13,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startWeb } from '../playwright/lab/webServer';
 import { reniceTree } from './src/reniceTree';
-import { startSyntheticAgent } from './src/syntheticAgent';
+import { spawnSyntheticAgent } from './src/syntheticAgentProcess';
 
 const NAMESPACES = 20;
 const PER_NAMESPACE = 50;
@@ -43,7 +43,7 @@ if (!process.argv.includes('--no-build')) {
   }
 }
 
-const agent = await startSyntheticAgent(NAMESPACES, PER_NAMESPACE, EDGES);
+const agent = await spawnSyntheticAgent(NAMESPACES, PER_NAMESPACE, EDGES);
 const agentUrl = agent.url;
 const setRate = agent.setRate;
 
