@@ -253,3 +253,108 @@ export function decodeLbReverseNat(b: Buffer): LbReverseNat {
     flags: b.readUInt8(7),
   };
 }
+
+// In-place writers for the hot path (ServiceTable batches): each writes every byte of one record at
+// `o` (padding included, so the target needs no zeroing) into a buffer shared by thousands of
+// records. Callers pass validated numbers; nothing here range-checks.
+
+export function writeLbKey(
+  b: Uint8Array,
+  o: number,
+  address: number,
+  port: number,
+  protocol: number,
+  slot: number,
+  revision: number,
+): void {
+  b[o] = address >>> 24;
+  b[o + 1] = address >>> 16;
+  b[o + 2] = address >>> 8;
+  b[o + 3] = address;
+  b[o + 4] = port >>> 8;
+  b[o + 5] = port;
+  b[o + 6] = slot;
+  b[o + 7] = slot >>> 8;
+  b[o + 8] = protocol;
+  b[o + 9] = 0;
+  b[o + 10] = revision;
+  b[o + 11] = revision >>> 8;
+}
+
+export function writeLbHeader(b: Uint8Array, o: number, h: LbHeader): void {
+  writeU32Le(b, o, 0);
+  b[o + 4] = h.count;
+  b[o + 5] = h.count >>> 8;
+  b[o + 6] = h.revNatIndex;
+  b[o + 7] = h.revNatIndex >>> 8;
+  b[o + 8] = h.revision;
+  b[o + 9] = h.revision >>> 8;
+  b[o + 10] = h.flags;
+  b[o + 11] = h.algorithm;
+  writeU32Le(b, o + 12, h.affinityTimeoutSec);
+}
+
+export function writeLbSlot(b: Uint8Array, o: number, backendId: number): void {
+  writeU32Le(b, o, backendId);
+  for (let i = 4; i < LB_SERVICE_LAYOUT.size; i++) b[o + i] = 0;
+}
+
+export function writeBackendId(b: Uint8Array, o: number, id: number): void {
+  writeU32Le(b, o, id);
+}
+
+/** encodeLbBackend with the address already parsed (network bit order). */
+export function writeLbBackend(
+  b: Uint8Array,
+  o: number,
+  address: number,
+  port: number,
+  protocol: number,
+  flags: number,
+  revNatIndex: number,
+  weight: number,
+): void {
+  b[o] = address >>> 24;
+  b[o + 1] = address >>> 16;
+  b[o + 2] = address >>> 8;
+  b[o + 3] = address;
+  b[o + 4] = port >>> 8;
+  b[o + 5] = port;
+  b[o + 6] = protocol;
+  b[o + 7] = flags;
+  b[o + 8] = revNatIndex;
+  b[o + 9] = revNatIndex >>> 8;
+  b[o + 10] = weight;
+  b[o + 11] = weight >>> 8;
+}
+
+/** encodeLbReverseNat with the address already parsed. */
+export function writeLbReverseNat(
+  b: Uint8Array,
+  o: number,
+  address: number,
+  port: number,
+  protocol: number,
+  flags: number,
+): void {
+  b[o] = address >>> 24;
+  b[o + 1] = address >>> 16;
+  b[o + 2] = address >>> 8;
+  b[o + 3] = address;
+  b[o + 4] = port >>> 8;
+  b[o + 5] = port;
+  b[o + 6] = protocol;
+  b[o + 7] = flags;
+}
+
+export function writeRevNatIndex(b: Uint8Array, o: number, id: number): void {
+  b[o] = id;
+  b[o + 1] = id >>> 8;
+}
+
+function writeU32Le(b: Uint8Array, o: number, n: number): void {
+  b[o] = n;
+  b[o + 1] = n >>> 8;
+  b[o + 2] = n >>> 16;
+  b[o + 3] = n >>> 24;
+}

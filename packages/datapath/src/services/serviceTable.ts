@@ -5,14 +5,13 @@
 export { ServiceError, type ServiceUpsert } from './servicePlan';
 
 import type { RawMap } from '../maps/rawMap';
+import { type KeyValues, LbBatch, type Records } from './lbBatch';
 import {
   decodeLbBackend,
   decodeLbHeader,
   decodeLbKey,
   decodeLbReverseNat,
   encodeBackendId,
-  encodeLbBackend,
-  encodeLbHeader,
   encodeLbKey,
   encodeRevNatIndex,
   LB_ALG_MAGLEV,
@@ -27,8 +26,8 @@ import {
   checkBackends,
   checkFrontend,
   type Held,
+  type IdSource,
   MAX_REV_NAT,
-  type Plan,
   planUpsert,
   ServiceError,
   type ServiceUpsert,
@@ -45,8 +44,9 @@ import {
 
 /** A map the table writes; batch operations are used when present. */
 export interface LbRawMap extends RawMap {
-  updateBatch?(keys: readonly Uint8Array[], values: readonly Uint8Array[]): number;
-  deleteBatch?(keys: readonly Uint8Array[]): number;
+  /** keys/values: one array per entry, or all entries concatenated */
+  updateBatch?(keys: readonly Uint8Array[] | Uint8Array, values: readonly Uint8Array[] | Uint8Array): number;
+  deleteBatch?(keys: readonly Uint8Array[] | Uint8Array): number;
 }
 
 export interface LbMaps {
@@ -60,6 +60,12 @@ export class ServiceTable {
   private readonly usedIds = new Set<number>();
   private nextId = 1;
   private nextBackendId = 1;
+  private readonly ids: IdSource = {
+    serviceId: () => this.allocateId(),
+    backendId: () => this.nextBackendId++,
+  };
+  /** reused by every update: its buffers grow to the largest update and stay */
+  private readonly batch = new LbBatch();
 
   constructor(private readonly maps: LbMaps) {
     this.adopt();
@@ -85,47 +91,46 @@ export class ServiceTable {
    * and nothing it still points at is removed before it flips. Frontends must be distinct.
    */
   upsertMany(items: readonly ServiceUpsert[]): ServiceStatus[] {
+    const keys = this.apply(items);
+    return keys.map((k) => statusOf(this.held.get(k) as Held));
+  }
+
+  /**
+   * upsertMany without building the statuses (for callers that do not read them, such as a resync
+   * of thousands of services); the maps see exactly the same writes.
+   */
+  applyMany(items: readonly ServiceUpsert[]): void {
+    this.apply(items);
+  }
+
+  /** Validates, plans every item into one batch, writes the batch; returns the frontend keys. */
+  private apply(items: readonly ServiceUpsert[]): string[] {
+    const keys: string[] = new Array(items.length);
     const seen = new Set<string>();
-    for (const it of items) {
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i] as ServiceUpsert;
       checkFrontend(it.frontend);
       checkBackends(it.backends);
       const key = frontendKey(it.frontend);
       if (seen.has(key)) throw new ServiceError(`frontend ${key} listed twice`);
       seen.add(key);
+      keys[i] = key;
     }
-    const ids = { serviceId: () => this.allocateId(), backendId: () => this.nextBackendId++ };
-    const plans = items.map((it) => planUpsert(it, this.held.get(frontendKey(it.frontend)), ids));
-    const all = <T>(f: (p: Plan) => T[]) => plans.flatMap(f);
-    const revNat = plans.filter((p) => p.revNat);
-    this.updateMany(
-      this.maps.reverseNat,
-      revNat.map((p) => encodeRevNatIndex(p.held.id)),
-      revNat.map((p) => p.revNat as Buffer),
-    );
-    this.writeBackends(all((p) => p.fresh));
-    this.updateMany(
-      this.maps.services,
-      all((p) => p.slotKeys),
-      all((p) => p.slotValues),
-    );
-    this.updateMany(
-      this.maps.services,
-      plans.map((p) => p.headerKey),
-      plans.map((p) => encodeLbHeader(p.header)),
-    );
-    this.deleteMany(
-      this.maps.services,
-      all((p) => p.staleSlots),
-    );
-    this.writeBackends(all((p) => p.changed));
-    this.deleteMany(
-      this.maps.backends,
-      all((p) => p.removed),
-    );
-    return plans.map((p) => {
-      this.held.set(frontendKey(p.held.frontend), p.held);
-      return this.status(p.held, p.header);
-    });
+    const batch = this.batch.reset();
+    const next: Held[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      next[i] = planUpsert(items[i] as ServiceUpsert, this.held.get(keys[i] as string), this.ids, batch);
+    }
+    const { services, backends, reverseNat } = this.maps;
+    this.updateMany(reverseNat, batch.revNat);
+    this.updateMany(backends, batch.freshBackends);
+    this.updateMany(services, batch.slots);
+    this.updateMany(services, batch.headers);
+    this.deleteMany(services, batch.staleSlots);
+    this.updateMany(backends, batch.changedBackends);
+    this.deleteMany(backends, batch.removedBackends);
+    for (let i = 0; i < items.length; i++) this.held.set(keys[i] as string, next[i] as Held);
+    return keys;
   }
 
   /** Removes a frontend: its header first (new connections stop at once), then the rest. */
@@ -221,13 +226,16 @@ export class ServiceTable {
         protocol: protocolName(key.protocol),
         kind: header.flags & LB_F_NODEPORT ? 'NodePort' : 'ClusterIP',
       };
-      this.held.set(frontendKey(frontend), {
+      const held: Held = {
         id: header.revNatIndex,
         revision: header.revision,
         count: header.count,
         frontend,
+        algorithm: header.algorithm === LB_ALG_MAGLEV ? 'maglev' : 'random',
         backends: new Map(),
-      });
+      };
+      if (header.flags & LB_F_AFFINITY) held.affinityTimeoutSec = header.affinityTimeoutSec;
+      this.held.set(frontendKey(frontend), held);
       this.usedIds.add(header.revNatIndex);
     }
     for (const [key, raw] of slots) {
@@ -246,6 +254,8 @@ export class ServiceTable {
       else
         h.backends.set(backendKey(b), {
           id,
+          address: b.address,
+          port: b.port,
           weight: b.weight,
           state: b.flags & LB_BE_F_TERMINATING ? 'terminating' : 'active',
         });
@@ -270,46 +280,24 @@ export class ServiceTable {
     throw new ServiceError(`all ${MAX_REV_NAT} service ids are in use`);
   }
 
-  private status(h: Held, header: LbHeader): ServiceStatus {
-    const backends: Array<[number, LbBackendValue]> = [...h.backends].map(([k, b]) => {
-      const [address, port] = k.split(':') as [string, string];
-      return [
-        b.id,
-        {
-          address,
-          port: Number(port),
-          protocol: PROTOCOL_NUMBERS[h.frontend.protocol],
-          flags: b.state === 'terminating' ? LB_BE_F_TERMINATING : 0,
-          revNatIndex: h.id,
-          weight: b.weight,
-        },
-      ];
-    });
-    return statusFrom(
-      { address: h.frontend.address, port: h.frontend.port, protocol: PROTOCOL_NUMBERS[h.frontend.protocol] },
-      header,
-      backends,
-    );
+  private updateMany(map: LbRawMap, kv: KeyValues): void {
+    const n = kv.keys.count;
+    if (n === 0) return;
+    if (map.updateBatch && n > 1) map.updateBatch(kv.keys.all(), kv.values.all());
+    else for (let i = 0; i < n; i++) map.update(kv.keys.at(i), kv.values.at(i));
   }
 
-  private writeBackends(list: Array<[number, LbBackendValue]>): void {
-    this.updateMany(
-      this.maps.backends,
-      list.map(([id]) => encodeBackendId(id)),
-      list.map(([, v]) => encodeLbBackend(v)),
-    );
-  }
-
-  private updateMany(map: LbRawMap, keys: Buffer[], values: Buffer[]): void {
-    if (keys.length === 0) return;
-    if (map.updateBatch && keys.length > 1) map.updateBatch(keys, values);
-    else for (const [i, k] of keys.entries()) map.update(k, values[i] as Buffer);
-  }
-
-  private deleteMany(map: LbRawMap, keys: Buffer[]): void {
-    if (keys.length === 0) return;
-    if (map.deleteBatch && keys.length > 1) map.deleteBatch(keys);
-    else for (const k of keys) map.delete(k);
+  private deleteMany(map: LbRawMap, keys: Records | Buffer[]): void {
+    if (Array.isArray(keys)) {
+      if (keys.length === 0) return;
+      if (map.deleteBatch && keys.length > 1) map.deleteBatch(keys);
+      else for (const k of keys) map.delete(k);
+      return;
+    }
+    const n = keys.count;
+    if (n === 0) return;
+    if (map.deleteBatch && n > 1) map.deleteBatch(keys.all());
+    else for (let i = 0; i < n; i++) map.delete(keys.at(i));
   }
 
   private snapshot(map: LbRawMap): Array<[Buffer, Buffer]> {
@@ -351,5 +339,25 @@ function statusFrom(
       }))
       .sort((a, b) => a.id - b.id),
     slots: header.count,
+  };
+}
+
+/** The status a held service has in the maps once its update is written (no map reads). */
+function statusOf(h: Held): ServiceStatus {
+  const backends: ServiceStatus['backends'] = [];
+  for (const b of h.backends.values()) {
+    backends.push({ id: b.id, address: b.address, port: b.port, weight: b.weight, state: b.state });
+  }
+  backends.sort((a, b) => a.id - b.id);
+  return {
+    id: h.id,
+    revision: h.revision,
+    frontend: { ...h.frontend },
+    options:
+      h.affinityTimeoutSec === undefined
+        ? { algorithm: h.algorithm }
+        : { algorithm: h.algorithm, affinityTimeoutSec: h.affinityTimeoutSec },
+    backends,
+    slots: h.count,
   };
 }
