@@ -97,9 +97,9 @@ export function serveFlowStream(
       res.cork();
       res.write(DATA_START);
       res.write(msg.body);
-      const ok = res.write(`],"missed":${msg.missed}}\nid: ${msg.lastId}\n\n\n`);
+      // blocked before uncork: flushing may emit 'drain' right there, which must unblock us
+      if (!res.write(`],"missed":${msg.missed}}\nid: ${msg.lastId}\n\n\n`)) blocked = true;
       res.uncork();
-      if (!ok) blocked = true;
     }
   };
   const schedule = () => {
@@ -109,9 +109,14 @@ export function serveFlowStream(
   };
   res.on('drain', () => {
     blocked = false;
-    schedule();
+    pump();
   });
-  subscription.onPending = schedule;
+  // Written from the pipeline's batch callback itself: during a flood the flow reader's
+  // callbacks can hold the event loop long enough that a deferred (setImmediate) writer would
+  // only run when the flood is over.
+  subscription.onPending = () => {
+    if (!closed && !blocked) pump();
+  };
 
   const ping = SSE_OPTIONS.ping.intervalMs;
   const pinger = setInterval(() => {
