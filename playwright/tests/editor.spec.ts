@@ -205,6 +205,12 @@ test('a read-only token sees the builder but cannot apply', async ({ page }) => 
   expect(status).toBe(403);
 });
 
+// CodeMirror ignores Enter as "accept" for its interactionDelay (75 ms) after the completion list
+// opens or changes, so that a fast typist's newline is not swallowed; a user pauses longer than that.
+async function pastInteractionDelay(page: Page): Promise<void> {
+  await page.waitForTimeout(250);
+}
+
 test('the YAML editor completes keys and values from the policy JSON Schema', async ({ page }) => {
   await signIn(page, env('MEMBRANE_LAB_ADMIN_TOKEN'), '/policies');
   await page.getByLabel('New policy from a preset').selectOption('empty-cnp');
@@ -217,6 +223,7 @@ test('the YAML editor completes keys and values from the policy JSON Schema', as
   await page.keyboard.type('  ingr');
   await expect(options.first()).toContainText('ingress');
   await expect(options.filter({ hasText: 'endpointSelector' })).toHaveCount(0);
+  await pastInteractionDelay(page);
   await page.keyboard.press('Enter');
   await expect(editor).toContainText('ingress:');
   // A value: the protocol enum at spec.ingress[0].toPorts[0].ports[0].protocol.
@@ -228,6 +235,7 @@ test('the YAML editor completes keys and values from the policy JSON Schema', as
   await page.keyboard.type('U');
   await expect(options).toHaveText(['UDP']);
   await shot(page, 'editor-completion');
+  await pastInteractionDelay(page);
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('validity')).toContainText('valid');
   expect(await yamlText(page)).toMatch(/protocol: UDP/);
