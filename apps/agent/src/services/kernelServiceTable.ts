@@ -15,6 +15,8 @@ export interface ServiceDatapath extends ServiceTablePort {
 export interface DatapathServiceObjects {
   upsert(frontend: Frontend, backends: Backend[], options: FrontendOptions): unknown;
   upsertMany(items: { frontend: Frontend; backends: Backend[]; options: FrontendOptions }[]): unknown;
+  /** upsertMany without building the returned statuses (the agent does not read them) */
+  applyMany?(items: { frontend: Frontend; backends: Backend[]; options: FrontendOptions }[]): unknown;
   delete(frontend: Frontend): unknown;
   list(): HeldService[];
   attachSocketLb(cgroupPath: string): unknown;
@@ -25,7 +27,7 @@ export function kernelServiceTable(objects: DatapathServiceObjects): ServiceData
   return {
     kernel: true,
     upsert: (f, b, o) => void objects.upsert(f, b, o),
-    upsertMany: (items) => void objects.upsertMany(items),
+    upsertMany: (items) => void (objects.applyMany ? objects.applyMany(items) : objects.upsertMany(items)),
     delete: (f) => void objects.delete(f),
     list: () => objects.list(),
     attachSocketLb: (path) => void objects.attachSocketLb(path),
