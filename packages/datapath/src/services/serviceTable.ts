@@ -124,8 +124,17 @@ export class ServiceTable {
     const { services, backends, reverseNat } = this.maps;
     this.updateMany(reverseNat, batch.revNat);
     this.updateMany(backends, batch.freshBackends);
-    this.updateMany(services, batch.slots);
-    this.updateMany(services, batch.headers);
+    if (items.length === 1 && services.updateBatch) {
+      // one service: its slots and then its header in ONE batch call; the kernel applies a batch's
+      // elements in order and stops at the first failure, so the header still flips last or not at all
+      const { slots, headers } = batch;
+      headers.keys.at(0).copy(slots.keys.next(), slots.keys.offset);
+      headers.values.at(0).copy(slots.values.next(), slots.values.offset);
+      this.updateMany(services, slots);
+    } else {
+      this.updateMany(services, batch.slots);
+      this.updateMany(services, batch.headers);
+    }
     this.deleteMany(services, batch.staleSlots);
     this.updateMany(backends, batch.changedBackends);
     this.deleteMany(backends, batch.removedBackends);
