@@ -3,6 +3,7 @@ export { getLink, type IpLink, ip, ipBatch, ipJson } from './ip';
 export { assertIfname, assertIpv4, assertNetnsName, IFNAME_MAX } from './names';
 export {
   deleteNetns,
+  deleteVethsIn,
   ensureNetns,
   execInNetns,
   NETNS_RUN_DIR,

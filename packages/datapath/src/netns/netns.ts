@@ -56,6 +56,24 @@ export async function deleteNetns(netns: string, opts: { killProcesses?: boolean
   }
 }
 
+/**
+ * Deletes every veth inside the namespace, which removes both ends at once. Deleting only the
+ * namespace leaves the far ends to the kernel's deferred namespace cleanup, so they linger for a
+ * while after `ip netns del` returns.
+ */
+export async function deleteVethsIn(netns: string): Promise<void> {
+  if (!netnsExists(netns)) return;
+  const { stdout } = await run('ip', ['-n', netns, '-j', 'link', 'show', 'type', 'veth']);
+  const links = (JSON.parse(stdout || '[]') as Array<{ ifname: string }>).map((l) => l.ifname);
+  for (const ifname of links) {
+    try {
+      await run('ip', ['-n', netns, 'link', 'del', 'dev', ifname]);
+    } catch {
+      // gone already (its peer was deleted meanwhile)
+    }
+  }
+}
+
 /** Runs cmd inside the namespace (`ip netns exec`, which execs without an extra fork). */
 export function execInNetns(
   netns: string,

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { deleteNetns, NETNS_RUN_DIR } from '../netns';
+import { deleteNetns, deleteVethsIn, NETNS_RUN_DIR } from '../netns';
 import { pidAlive, releaseStale } from './reservations';
 
 const STALE_NETNS = /^mbt(\d+)-[a-z0-9]{5}-/;
@@ -24,7 +24,7 @@ export function sweepStaleTestNetworksOnce(): Promise<void> {
 
 /**
  * Removes what TestNetworks of dead processes (SIGKILLed test runs) left behind: their namespaces
- * (which takes their veths along), bpffs pin directories, and address reservations. Only names this
+ * (their veths first: the kernel removes those of a deleted namespace only later), bpffs pin directories, and address reservations. Only names this
  * module generates are considered, and only when the owning pid is gone.
  */
 export async function sweepStaleTestNetworks(): Promise<void> {
@@ -35,7 +35,12 @@ export async function sweepStaleTestNetworks(): Promise<void> {
   await Promise.all(
     list(NETNS_RUN_DIR)
       .filter((n) => dead(n, STALE_NETNS))
-      .map((n) => deleteNetns(n).catch(() => {})),
+      .map((n) =>
+        deleteVethsIn(n)
+          .catch(() => {})
+          .then(() => deleteNetns(n))
+          .catch(() => {}),
+      ),
   );
   await Promise.all(
     list('/sys/fs/bpf')
