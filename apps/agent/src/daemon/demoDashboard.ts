@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { AGENT_ROOT } from '../paths';
 
-// The dashboard for the demo: the production build of apps/web under `next start`, on loopback,
+// The dashboard for the demo (and the browser tests' lab): the production build of apps/web under `next start`, on loopback,
 // pointed at the demo's agent. Started from the next binary itself (not npx) in its own process
 // group, so stopping it leaves no next-server behind.
 
@@ -25,8 +25,8 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function pickPort(preferred: number): Promise<number> {
-  if (preferred > 0 && (await portFree(preferred))) return preferred;
+/** A port on loopback that nothing listens on right now. */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -35,6 +35,11 @@ async function pickPort(preferred: number): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+async function pickPort(preferred: number): Promise<number> {
+  if (preferred > 0 && (await portFree(preferred))) return preferred;
+  return freeLoopbackPort();
 }
 
 export function dashboardAvailable(): boolean {
@@ -46,7 +51,8 @@ export function dashboardAvailable(): boolean {
  * Asynchronous, in its own process group, so a Ctrl-C during the build still cleans up.
  */
 async function ensureBuilt(say: (s: string) => void, signal?: AbortSignal): Promise<void> {
-  if (existsSync(join(WEB, '.next/BUILD_ID'))) return;
+  // the same build directory next.config.ts uses (benchmarks build into their own)
+  if (existsSync(join(WEB, process.env.MEMBRANE_WEB_DIST_DIR || '.next', 'BUILD_ID'))) return;
   say('building the dashboard (first run only)…');
   const child = spawn(NEXT, ['build'], {
     cwd: WEB,
