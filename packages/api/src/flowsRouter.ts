@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { BoundedQueue } from './boundedQueue';
 import { FlowFilter, isEmptyFilter, matchFlow } from './filter';
 import type { Flow } from './flow';
-import { readProcedure, router } from './trpc';
+import type { CompactFlowBatch } from './flowCompact';
+import { CompactEncoder } from './flowCompactEncoder';
+import { type ApiContext, readProcedure, router } from './trpc';
 
 export const FlowListInput = z.object({
   filter: FlowFilter.default({}),
@@ -40,35 +42,56 @@ export const flowsRouter = router({
   }),
 
   subscribe: readProcedure.input(FlowSubscribeInput).subscription(async function* ({ ctx, input, signal }) {
-    const filter = input.filter;
-    const pass = isEmptyFilter(filter) ? null : (f: Flow) => matchFlow(filter, f);
-    const queue = new BoundedQueue<Flow>(input.queueSize);
-    // Listen before replaying so nothing falls between the replay and the live stream.
-    const unlisten = ctx.agent.flows.listen((batch) => queue.push(pass ? batch.filter(pass) : batch));
-    try {
-      let lastId = -1;
-      const resume = input.lastEventId != null ? Number(input.lastEventId) : input.afterId;
-      if (resume !== undefined && Number.isFinite(resume)) {
-        lastId = resume;
-        const { flows, missed } = ctx.agent.flows.after(resume);
-        const replay = pass ? flows.filter(pass) : flows;
-        for (let i = 0; i < replay.length || (i === 0 && missed > 0); i += input.maxBatch) {
-          const chunk = replay.slice(i, i + input.maxBatch);
-          lastId = chunk.at(-1)?.id ?? lastId;
-          yield tracked(String(lastId), { flows: chunk, missed: i === 0 ? missed : 0 } satisfies FlowBatch);
-        }
-      }
-      while (!signal?.aborted) {
-        await queue.wait(signal);
-        if (signal?.aborted) break;
-        const { items, missed } = queue.take(input.maxBatch);
-        const fresh = lastId < 0 ? items : items.filter((f) => f.id > lastId);
-        if (fresh.length === 0 && missed === 0) continue;
-        lastId = fresh.at(-1)?.id ?? lastId;
-        yield tracked(String(lastId), { flows: fresh, missed } satisfies FlowBatch);
-      }
-    } finally {
-      unlisten();
-    }
+    for await (const { lastId, batch } of flowBatches(ctx, input, signal)) yield tracked(lastId, batch);
+  }),
+
+  /** The live stream in the compact form (flowCompact.ts): same input, ids and resumption. */
+  subscribeCompact: readProcedure.input(FlowSubscribeInput).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
+    // id0/t0 make the tuples' ids and times small numbers; any values decode correctly
+    const encoder = new CompactEncoder(ctx.agent.flows.list({ last: 1 }).at(-1)?.id ?? 0, Date.now());
+    for await (const { lastId, batch } of flowBatches(ctx, input, signal))
+      yield tracked(lastId, encoder.encode(batch.flows, batch.missed) satisfies CompactFlowBatch);
   }),
 });
+
+/** The subscription's messages: replay after the resume point, then live flows. */
+async function* flowBatches(
+  ctx: ApiContext,
+  input: z.infer<typeof FlowSubscribeInput>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<{ lastId: string; batch: FlowBatch }> {
+  const filter = input.filter;
+  const pass = isEmptyFilter(filter) ? null : (f: Flow) => matchFlow(filter, f);
+  const queue = new BoundedQueue<Flow>(input.queueSize);
+  // Listen before replaying so nothing falls between the replay and the live stream.
+  const unlisten = ctx.agent.flows.listen((batch) => queue.push(pass ? batch.filter(pass) : batch));
+  try {
+    let lastId = -1;
+    const resume = input.lastEventId != null ? Number(input.lastEventId) : input.afterId;
+    if (resume !== undefined && Number.isFinite(resume)) {
+      lastId = resume;
+      const { flows, missed } = ctx.agent.flows.after(resume);
+      const replay = pass ? flows.filter(pass) : flows;
+      for (let i = 0; i < replay.length || (i === 0 && missed > 0); i += input.maxBatch) {
+        const chunk = replay.slice(i, i + input.maxBatch);
+        lastId = chunk.at(-1)?.id ?? lastId;
+        yield { lastId: String(lastId), batch: { flows: chunk, missed: i === 0 ? missed : 0 } };
+      }
+    }
+    while (!signal?.aborted) {
+      await queue.wait(signal);
+      if (signal?.aborted) break;
+      const { items, missed } = queue.take(input.maxBatch);
+      const fresh = lastId < 0 ? items : items.filter((f) => f.id > lastId);
+      if (fresh.length === 0 && missed === 0) continue;
+      lastId = fresh.at(-1)?.id ?? lastId;
+      yield { lastId: String(lastId), batch: { flows: fresh, missed } };
+    }
+  } finally {
+    unlisten();
+  }
+}

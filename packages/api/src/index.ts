@@ -1,6 +1,8 @@
 export * from './boundedQueue';
 export * from './filter';
 export * from './flow';
+export * from './flowCompact';
+export { COMPACT_DICT_LIMIT, CompactEncoder } from './flowCompactEncoder';
 export { type FlowBatch, FlowListInput, FlowSubscribeInput } from './flowsRouter';
 export * from './httpFilter';
 export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from './router';

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
 import type { Flow } from './flow';
+import { CompactDecoder, CompactFlowBatch } from './flowCompact';
 import type { FlowBatch } from './flowsRouter';
 import { appRouter } from './router';
 import type { AgentService, Role } from './service';
@@ -42,8 +43,9 @@ async function subscribe(
   agent: AgentService,
   input: object,
   signal: AbortSignal,
+  procedure: 'subscribe' | 'subscribeCompact' = 'subscribe',
 ): Promise<AsyncIterator<unknown>> {
-  const call = caller(agent, 'read-only').flows.subscribe as unknown as (
+  const call = caller(agent, 'read-only').flows[procedure] as unknown as (
     i: object,
     o: { signal: AbortSignal },
   ) => Promise<AsyncIterable<unknown>>;
@@ -120,6 +122,27 @@ describe('flows.subscribe', () => {
     await new Promise((r) => setTimeout(r, 10));
     emit([testFlow(1), testFlow(2, { verdict: 'DROPPED' }), testFlow(3)]);
     expect(unwrap((await next).value).flows.map((f) => f.id)).toEqual([2]);
+    ac.abort();
+    await it.return?.();
+  });
+
+  it('subscribeCompact: the same messages and tracked ids, decoding to the same flows', async () => {
+    const { agent, emit } = fakeAgent();
+    const stored = [1, 2, 3].map((id) => testFlow(id, { time: `2026-01-01T00:00:00.00000000${id}Z` }));
+    emit(stored);
+    const ac = new AbortController();
+    const it = await subscribe(agent, { lastEventId: '1' }, ac.signal, 'subscribeCompact');
+    const dec = new CompactDecoder();
+    const first = (await it.next()).value as [string, CompactFlowBatch];
+    expect(first[0]).toBe('3');
+    expect(first[1].format).toBe('compact');
+    expect(dec.decode(CompactFlowBatch.parse(JSON.parse(JSON.stringify(first[1]))))).toEqual(stored.slice(1));
+    const live = it.next();
+    const l7 = testFlow(4, { Type: 'L7', l7: { type: 'REQUEST' } });
+    emit([l7]);
+    const second = (await live).value as [string, CompactFlowBatch];
+    expect(second[0]).toBe('4');
+    expect(dec.decode(second[1])).toEqual([l7]);
     ac.abort();
     await it.return?.();
   });
