@@ -37,8 +37,8 @@ export interface Held {
   algorithm: ServiceOptions['algorithm'];
   /** set when the header has ClientIP affinity */
   affinityTimeoutSec?: number;
-  /** by "address:port", in the order last upserted */
-  backends: Map<string, HeldBackend>;
+  /** by backendNumKey(address, port), in the order last upserted */
+  backends: Map<number, HeldBackend>;
 }
 
 export const MAX_REV_NAT = 0xffff;
@@ -60,30 +60,96 @@ export function backendKey(b: { address: string; port: number }): string {
   return `${b.address}:${b.port}`;
 }
 
-function checkPort(port: number, what: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new ServiceError(`${what}: bad port ${port}`);
+/** A backend's address and port as one number (48 bits): a Map key without building a string. */
+export function backendNumKey(address: number, port: number): number {
+  return address * 0x10000 + port;
 }
 
-export function checkFrontend(f: ServiceFrontend): void {
-  parseIpv4(f.address);
-  checkPort(f.port, `frontend ${f.address}`);
+/** A frontend as one number (49 bits: address, port, TCP/UDP), the table's key for it. */
+export function frontendNumKey(address: number, port: number, protocol: number): number {
+  return address * 0x20000 + port * 2 + (protocol === 17 ? 1 : 0);
+}
+
+/**
+ * The addresses of a batch of upserts, parsed once by checkUpsert (each item's frontend, then its
+ * backends in order) and read back by planUpsert: one reused typed array, no per-address garbage.
+ */
+export class ParsedAddresses {
+  u32 = new Uint32Array(1024);
+  length = 0;
+
+  push(a: number): void {
+    if (this.length === this.u32.length) {
+      const grown = new Uint32Array(this.u32.length * 2);
+      grown.set(this.u32);
+      this.u32 = grown;
+    }
+    this.u32[this.length++] = a;
+  }
+
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
+}
+
+// the message is built only on failure: this runs for every address of a 10,000-service update
+function badPort(port: number): boolean {
+  return !Number.isInteger(port) || port < 1 || port > 65535;
+}
+
+/** Validates a frontend; returns its parsed address. */
+export function checkFrontend(f: ServiceFrontend): number {
+  const address = parseIpv4(f.address);
+  if (badPort(f.port)) throw new ServiceError(`frontend ${f.address}: bad port ${f.port}`);
   if (!(f.protocol in PROTOCOL_NUMBERS)) throw new ServiceError(`frontend protocol ${f.protocol}`);
   if (f.kind !== 'ClusterIP' && f.kind !== 'NodePort') throw new ServiceError(`frontend kind ${f.kind}`);
+  return address;
 }
 
 export function checkBackends(list: readonly ServiceBackend[]): void {
-  const seen = new Set<string>();
-  for (const b of list) {
-    parseIpv4(b.address);
-    checkPort(b.port, `backend ${b.address}`);
+  checkBackendList(list, new ParsedAddresses());
+}
+
+/** Lists this short are checked for duplicates pairwise (no Set, no key strings). */
+const PAIRWISE_MAX = 16;
+
+function checkBackendList(list: readonly ServiceBackend[], addrs: ParsedAddresses): void {
+  const base = addrs.length;
+  const n = list.length;
+  const seen = n > PAIRWISE_MAX ? new Set<number>() : null;
+  for (let i = 0; i < n; i++) {
+    const b = list[i] as ServiceBackend;
+    const a = parseIpv4(b.address);
+    if (badPort(b.port)) throw new ServiceError(`backend ${b.address}: bad port ${b.port}`);
     if (!Number.isInteger(b.weight) || b.weight < 0 || b.weight > 0xffff) {
       throw new ServiceError(`backend ${backendKey(b)}: weight must be an integer 0..65535`);
     }
     if (b.state !== 'active' && b.state !== 'terminating') throw new ServiceError(`backend state ${b.state}`);
-    if (seen.has(backendKey(b))) throw new ServiceError(`backend ${backendKey(b)} listed twice`);
-    seen.add(backendKey(b));
+    let twice = false;
+    if (seen) {
+      const k = backendNumKey(a, b.port);
+      twice = seen.has(k);
+      seen.add(k);
+    } else {
+      for (let j = 0; j < i && !twice; j++) {
+        twice = addrs.u32[base + j] === a && (list[j] as ServiceBackend).port === b.port;
+      }
+    }
+    if (twice) throw new ServiceError(`backend ${backendKey(b)} listed twice`);
+    addrs.push(a);
   }
+}
+
+/**
+ * Validates one upsert and appends its parsed addresses to `addrs` (the frontend's, then each
+ * backend's); returns the frontend's table key.
+ */
+export function checkUpsert({ frontend, backends }: ServiceUpsert, addrs: ParsedAddresses): number {
+  const fe = checkFrontend(frontend);
+  addrs.push(fe);
+  checkBackendList(backends, addrs);
+  return frontendNumKey(fe, frontend.port, PROTOCOL_NUMBERS[frontend.protocol]);
 }
 
 /** Where new ids come from (ServiceTable's allocators). */
@@ -94,17 +160,21 @@ export interface IdSource {
 
 /**
  * Appends what one upsert writes to `out` (one record per map write, in its phase) and returns the
- * state the service has once they are applied; touches no map and no part of `old`.
+ * state the service has once they are applied; touches no map and no part of `old`. `addrs` holds
+ * the addresses checkUpsert parsed, this item's from index `at`.
  */
 export function planUpsert(
   { frontend, backends, options }: ServiceUpsert,
   old: Held | undefined,
   ids: IdSource,
   out: LbBatch,
+  addrs: ParsedAddresses,
+  at: number,
 ): Held {
   const proto = PROTOCOL_NUMBERS[frontend.protocol];
   const id = old?.id ?? ids.serviceId();
-  const feAddress = parseIpv4(frontend.address);
+  const parsed = addrs.u32;
+  const feAddress = parsed[at] as number;
   const fePort = frontend.port;
   const affinity = options.affinityTimeoutSec ?? 0;
   const flags = (frontend.kind === 'NodePort' ? LB_F_NODEPORT : 0) | (affinity > 0 ? LB_F_AFFINITY : 0);
@@ -116,14 +186,15 @@ export function planUpsert(
 
   // backend entries: new ones before the flip (the new slots point at them), changed ones after
   const n = backends.length;
-  const next = new Map<string, HeldBackend>();
+  const next = new Map<number, HeldBackend>();
   const held: HeldBackend[] = new Array(n);
   let selectable = 0;
   let equalWeights = true;
   let firstWeight = 0;
   for (let i = 0; i < n; i++) {
     const b = backends[i] as ServiceBackend;
-    const key = backendKey(b);
+    const beAddress = parsed[at + 1 + i] as number;
+    const key = backendNumKey(beAddress, b.port);
     const prev = old?.backends.get(key);
     const same = prev !== undefined && prev.weight === b.weight && prev.state === b.state;
     const hb: HeldBackend = same
@@ -141,16 +212,7 @@ export function planUpsert(
       const kv = prev ? out.changedBackends : out.freshBackends;
       writeBackendId(kv.keys.next(), kv.keys.offset, hb.id);
       const flagsBe = b.state === 'terminating' ? LB_BE_F_TERMINATING : 0;
-      writeLbBackend(
-        kv.values.next(),
-        kv.values.offset,
-        parseIpv4(b.address),
-        b.port,
-        proto,
-        flagsBe,
-        id,
-        b.weight,
-      );
+      writeLbBackend(kv.values.next(), kv.values.offset, beAddress, b.port, proto, flagsBe, id, b.weight);
     }
     if (b.state === 'active' && b.weight > 0) {
       if (selectable === 0) firstWeight = b.weight;
@@ -218,7 +280,11 @@ export function planUpsert(
     id,
     revision,
     count,
-    frontend: { address: frontend.address, port: fePort, protocol: frontend.protocol, kind: frontend.kind },
+    // same key; the old object is reused when the kind and the address text are the same too
+    frontend:
+      old?.frontend.kind === frontend.kind && old.frontend.address === frontend.address
+        ? old.frontend
+        : { address: frontend.address, port: fePort, protocol: frontend.protocol, kind: frontend.kind },
     algorithm: options.algorithm,
     backends: next,
   };

@@ -161,4 +161,45 @@ describe('ServiceTable', () => {
     ).toThrow(ServiceError);
     expect(log).toEqual([]);
   });
+
+  it('finds a backend listed twice in short and long lists; same address on another port is another backend', () => {
+    const { m } = maps();
+    const t = new ServiceTable(m);
+    for (const n of [2, 16, 17, 40]) {
+      const list = Array.from({ length: n }, (_, i) => be(i + 1));
+      const twice = [...list.slice(0, n - 1), be(Math.ceil(n / 2))];
+      expect(() => t.upsert(fe, twice, { algorithm: 'random' })).toThrow(/10\.200\.0\.\d+:8080 listed twice/);
+      const otherPort = [...list.slice(0, n - 1), be(Math.ceil(n / 2), { port: 9090 })];
+      expect(t.upsert(fe, otherPort, { algorithm: 'random' }).backends).toHaveLength(n);
+      expect(live(m)).toHaveLength(n);
+    }
+  });
+
+  it('an invalid item anywhere in a batch writes nothing and takes no id', () => {
+    const { log, m } = maps();
+    const t = new ServiceTable(m);
+    const ok = (port: number) => ({
+      frontend: { ...fe, port },
+      backends: [be(1)],
+      options: { algorithm: 'random' as const },
+    });
+    expect(() =>
+      t.upsertMany([ok(81), ok(82), { ...ok(83), backends: [be(2), be(3, { address: '10.200.0.256' })] }]),
+    ).toThrow();
+    expect(() => t.upsertMany([ok(81), { ...ok(82), frontend: { ...fe, port: 70000 } }])).toThrow(
+      ServiceError,
+    );
+    expect(log).toEqual([]);
+    expect(t.upsert(fe, [be(1)], { algorithm: 'random' }).id).toBe(1);
+  });
+
+  it('a frontend that changes kind reads back with the new kind', () => {
+    const { m } = maps();
+    const t = new ServiceTable(m);
+    t.upsert({ ...fe, kind: 'NodePort' }, [be(1)], { algorithm: 'maglev' });
+    const s = t.upsert(fe, [be(1)], { algorithm: 'random' });
+    expect(s.frontend.kind).toBe('ClusterIP');
+    expect(t.get(fe)?.frontend.kind).toBe('ClusterIP');
+    expect(t.list().map((x) => x.frontend)).toEqual([fe]);
+  });
 });

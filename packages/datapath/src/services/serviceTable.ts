@@ -4,6 +4,7 @@
 // the pinned maps at construction, so a restarted agent continues where the last one stopped.
 export { ServiceError, type ServiceUpsert } from './servicePlan';
 
+import { parseIpv4 } from '../maps/ipv4';
 import type { RawMap } from '../maps/rawMap';
 import { type KeyValues, LbBatch, type Records } from './lbBatch';
 import {
@@ -22,18 +23,18 @@ import {
   type LbHeader,
 } from './lbCodec';
 import {
-  backendKey,
-  checkBackends,
-  checkFrontend,
+  backendNumKey,
+  checkUpsert,
+  frontendNumKey,
   type Held,
   type IdSource,
   MAX_REV_NAT,
+  ParsedAddresses,
   planUpsert,
   ServiceError,
   type ServiceUpsert,
 } from './servicePlan';
 import {
-  frontendKey,
   PROTOCOL_NUMBERS,
   protocolName,
   type ServiceBackend,
@@ -56,7 +57,8 @@ export interface LbMaps {
 }
 
 export class ServiceTable {
-  private readonly held = new Map<string, Held>();
+  /** by frontendNumKey */
+  private readonly held = new Map<number, Held>();
   private readonly usedIds = new Set<number>();
   private nextId = 1;
   private nextBackendId = 1;
@@ -64,8 +66,9 @@ export class ServiceTable {
     serviceId: () => this.allocateId(),
     backendId: () => this.nextBackendId++,
   };
-  /** reused by every update: its buffers grow to the largest update and stay */
+  /** reused by every update: their buffers grow to the largest update and stay */
   private readonly batch = new LbBatch();
+  private readonly addrs = new ParsedAddresses();
 
   constructor(private readonly maps: LbMaps) {
     this.adopt();
@@ -104,22 +107,35 @@ export class ServiceTable {
   }
 
   /** Validates, plans every item into one batch, writes the batch; returns the frontend keys. */
-  private apply(items: readonly ServiceUpsert[]): string[] {
-    const keys: string[] = new Array(items.length);
-    const seen = new Set<string>();
+  private apply(items: readonly ServiceUpsert[]): number[] {
+    const keys: number[] = new Array(items.length);
+    // where each item's parsed addresses start in `addrs`
+    const at: number[] = new Array(items.length);
+    const addrs = this.addrs.reset();
+    const seen = new Set<number>();
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as ServiceUpsert;
-      checkFrontend(it.frontend);
-      checkBackends(it.backends);
-      const key = frontendKey(it.frontend);
-      if (seen.has(key)) throw new ServiceError(`frontend ${key} listed twice`);
+      at[i] = addrs.length;
+      const key = checkUpsert(it, addrs);
+      if (seen.has(key)) {
+        const f = it.frontend;
+        throw new ServiceError(`frontend ${f.address}:${f.port}/${f.protocol} listed twice`);
+      }
       seen.add(key);
       keys[i] = key;
     }
     const batch = this.batch.reset();
     const next: Held[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
-      next[i] = planUpsert(items[i] as ServiceUpsert, this.held.get(keys[i] as string), this.ids, batch);
+      const key = keys[i] as number;
+      next[i] = planUpsert(
+        items[i] as ServiceUpsert,
+        this.held.get(key),
+        this.ids,
+        batch,
+        addrs,
+        at[i] as number,
+      );
     }
     const { services, backends, reverseNat } = this.maps;
     this.updateMany(reverseNat, batch.revNat);
@@ -138,13 +154,13 @@ export class ServiceTable {
     this.deleteMany(services, batch.staleSlots);
     this.updateMany(backends, batch.changedBackends);
     this.deleteMany(backends, batch.removedBackends);
-    for (let i = 0; i < items.length; i++) this.held.set(keys[i] as string, next[i] as Held);
+    for (let i = 0; i < items.length; i++) this.held.set(keys[i] as number, next[i] as Held);
     return keys;
   }
 
   /** Removes a frontend: its header first (new connections stop at once), then the rest. */
   delete(frontend: Pick<ServiceFrontend, 'address' | 'port' | 'protocol'>): boolean {
-    const key = frontendKey(frontend);
+    const key = keyOf(frontend.address, frontend.port, PROTOCOL_NUMBERS[frontend.protocol]);
     const h = this.held.get(key);
     if (!h) return false;
     const fe = {
@@ -198,7 +214,7 @@ export class ServiceTable {
     const v = this.maps.services.lookup(encodeLbKey(key));
     if (!v) return undefined;
     const header = decodeLbHeader(v);
-    const h = this.held.get(frontendKey({ address: ip, port, protocol: protocolName(protocol) }));
+    const h = this.held.get(keyOf(ip, port, protocol));
     const backends: Array<[number, LbBackendValue]> = [];
     for (const b of h?.backends.values() ?? []) {
       const bv = this.maps.backends.lookup(encodeBackendId(b.id));
@@ -244,7 +260,7 @@ export class ServiceTable {
         backends: new Map(),
       };
       if (header.flags & LB_F_AFFINITY) held.affinityTimeoutSec = header.affinityTimeoutSec;
-      this.held.set(frontendKey(frontend), held);
+      this.held.set(keyOf(key.address, key.port, key.protocol), held);
       this.usedIds.add(header.revNatIndex);
     }
     for (const [key, raw] of slots) {
@@ -261,7 +277,7 @@ export class ServiceTable {
       const h = byId.get(b.revNatIndex);
       if (!h) orphans.push(Buffer.from(k));
       else
-        h.backends.set(backendKey(b), {
+        h.backends.set(backendNumKey(parseIpv4(b.address), b.port), {
           id,
           address: b.address,
           port: b.port,
@@ -318,6 +334,10 @@ export class ServiceTable {
     }
     return out;
   }
+}
+
+function keyOf(address: string, port: number, protocol: number): number {
+  return frontendNumKey(parseIpv4(address), port, protocol);
 }
 
 function statusFrom(
