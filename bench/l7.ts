@@ -26,6 +26,12 @@ const CONNECTIONS = arg('connections', 64);
 const NICE = arg('nice', -10);
 // --pin 0: leave the agent unpinned (to tell the cost of sharing one core from the proxy's own)
 const PIN = arg('pin', 1) !== 0;
+// --profile PREFIX: the agent writes a CPU profile of each proxied run to PREFIX-N.cpuprofile
+// (MEMBRANE_CPU_PROFILE; read them with bench/src/cpuProfileTop.ts)
+const PROFILE = (() => {
+  const i = process.argv.indexOf('--profile');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
 const NS = 'l7bench';
 const log = (s: string) => process.stderr.write(`[bench l7] ${s}\n`);
 
@@ -100,6 +106,7 @@ async function waitFor(what: string, check: () => Promise<boolean>): Promise<voi
 async function main(): Promise<void> {
   const load0 = loadAverage();
   log(`starting agent (load average ${load0.join(' ')}, ${availableParallelism()} CPUs)`);
+  if (PROFILE) process.env.MEMBRANE_CPU_PROFILE = PROFILE;
   const h = await AgentHarness.start();
   try {
     await h.ok(['apply', '-f', '-'], objects());
@@ -149,9 +156,12 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? (['direct', 'proxy'] as const) : (['proxy', 'direct'] as const);
       for (const kind of order) {
+        const profiled = PROFILE !== undefined && kind === 'proxy';
+        if (profiled) process.kill(agentPid, 'SIGUSR2'); // starts the profiler
         const cpu0 = processCpuSeconds(agentPid);
         const res = await wrk(urls[kind]);
         if (kind === 'proxy') proxyCpuSeconds += processCpuSeconds(agentPid) - cpu0;
+        if (profiled) process.kill(agentPid, 'SIGUSR2'); // writes the profile
         runs[kind].push(res);
         log(
           `round ${r + 1} ${kind}: ${Math.round(res.rps)} rps, p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms, errors ${res.errors}`,

@@ -30,7 +30,9 @@ export function l7Extra(r: L7Record): FlowExtra {
     protocol: r.http.protocol,
   };
   if (r.http.code !== undefined) http.code = r.http.code;
-  if (r.http.headers && r.http.headers.length > 0) http.headers = r.http.headers.map((h) => ({ ...h }));
+  // shared, not copied: records are not changed after the proxy hands them over (l7Record.ts), and
+  // copying (object spread especially) was a measurable share of the proxy's CPU per request
+  if (r.http.headers && r.http.headers.length > 0) http.headers = r.http.headers;
   const l7: FlowExtra['l7'] = { type: r.type };
   if (r.latencyNs !== undefined) l7.latency_ns = Math.round(r.latencyNs);
   l7.http = http;
@@ -45,7 +47,7 @@ export function l7Extra(r: L7Record): FlowExtra {
         : denied
           ? 'egress_denied_by'
           : 'egress_allowed_by';
-    extra.policy = r.policy.map((p) => ({ ...p }));
+    extra.policy = r.policy;
   }
   return extra;
 }

@@ -2,7 +2,9 @@ import type { PolicyRef } from '@membrane/api';
 import type { z } from 'zod';
 
 // What the L7 proxy hands the flow pipeline for each HTTP request or response it handled. Plain
-// logical values; the pipeline turns them into Hubble-shaped flows with `Type: 'L7'`.
+// logical values; the pipeline turns them into Hubble-shaped flows with `Type: 'L7'`. A record and
+// the arrays in it are not changed once handed over: the pipeline keeps references, not copies, and
+// records of one connection share their `policy` (and a request and its response their headers).
 
 export interface L7Http {
   method: string;

@@ -5,6 +5,7 @@ import type { DatapathPort } from '../datapath/port';
 import type { L7Record } from '../flows/l7Record';
 import type { Logger } from '../log';
 import { JsonState } from '../state/jsonState';
+import { installCpuProfileToggle } from './cpuProfile';
 import { L7PolicyIndex } from './l7Policy';
 import { L7Proxy } from './l7Proxy';
 import type { ProxyKernel } from './proxyKernel';
@@ -88,6 +89,8 @@ export class AgentL7 {
       log,
     });
     await this.proxy.start();
+    // here, not at process start: an inspector opened before the BPF load breaks it
+    installCpuProfileToggle(process.env.MEMBRANE_CPU_PROFILE, log);
     return true;
   }
 

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { L7Http } from '../flows/l7Record';
 import { BodyScanner } from './bodyScanner';
 import { ByteAccumulator } from './byteAccumulator';
 import {
@@ -29,6 +30,8 @@ export interface Exchange {
   allowed: boolean;
   /** process.hrtime.bigint() when the request head was complete */
   startNs: bigint;
+  /** the flows' HTTP fields, built with the request's flow and reused by its response's */
+  http?: L7Http;
   /** a response the proxy writes itself (denied, malformed, upstream failure) */
   local?: { status: number; reason: string; body: string; close: boolean };
 }

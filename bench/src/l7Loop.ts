@@ -1,0 +1,148 @@
+// The agent's L7 proxy over loopback, for iterating on its per-request CPU without the kernel
+// redirect: `npx tsx bench/src/l7Loop.ts [--seconds 5] [--connections 64] [--rounds 3] [--profile P]`.
+// A child process runs L7Proxy + a FlowPipeline (as the agent does), pinned to CPU 1; an upstream
+// Node HTTP server (as bench/l7.ts's) and wrk run on CPU 0. Prints rps and the proxy process's CPU
+// µs per request (user+sys from /proc). Not the benchmark of record (bench/l7.ts is): no veths,
+// no BPF, no other pods — only the proxy's own cost.
+import { execFile, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import type { DesiredState } from '@membrane/policy';
+import { FlowPipeline } from '../../apps/agent/src/flows/flowPipeline';
+import { createLogger } from '../../apps/agent/src/log';
+import { L7PolicyIndex } from '../../apps/agent/src/proxy/l7Policy';
+import { L7Proxy } from '../../apps/agent/src/proxy/l7Proxy';
+import { processCpuSeconds } from './agentBench';
+import { parseWrk } from './wrk';
+
+const CLIENT_IP = '10.200.0.2';
+const SERVER_IP = '10.200.0.3';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function state(): DesiredState {
+  const origin = {
+    kind: 'CiliumNetworkPolicy' as const,
+    namespace: 'l7bench',
+    name: 'web-l7-http',
+    direction: 'ingress' as const,
+    ruleIndex: 0,
+    deny: false,
+  };
+  return {
+    endpoints: [
+      {
+        endpointId: 7,
+        identity: 300,
+        enforceIngress: true,
+        enforceEgress: false,
+        entries: [
+          {
+            direction: 'ingress',
+            identity: 301,
+            protocol: 6,
+            port: 80,
+            endPort: 80,
+            action: 'redirect',
+            http: [{ method: 'GET', path: '/.*' }],
+            origins: [origin],
+          },
+        ],
+      },
+    ],
+    ipcache: [
+      { cidr: `${CLIENT_IP}/32`, identity: 301 },
+      { cidr: `${SERVER_IP}/32`, identity: 300 },
+    ],
+    prefixes: [],
+  };
+}
+
+async function serveProxy(upstreamPort: number): Promise<void> {
+  const pipeline = new FlowPipeline({
+    node: 'bench',
+    endpointByIp: (ip) =>
+      ip === SERVER_IP ? { endpointId: 7, namespace: 'l7bench', pod: 'web-l7', identity: 300 } : undefined,
+    identityLabels: () => ['k8s:app=x'],
+  });
+  const policy = new L7PolicyIndex(state(), (ip) => (ip === SERVER_IP ? 7 : undefined));
+  const proxy = new L7Proxy({
+    ports: { ingress: 0 },
+    original: (s) => ({ srcIp: CLIENT_IP, srcPort: s.remotePort ?? 0, dstIp: SERVER_IP, dstPort: 80 }),
+    connectUpstream: () => connect(upstreamPort, '127.0.0.1'),
+    policy: () => policy,
+    onFlows: (r) => pipeline.ingestL7(r),
+    log: createLogger({}, 'error'),
+  });
+  await proxy.start();
+  if (process.env.MEMBRANE_CPU_PROFILE) {
+    const { installCpuProfileToggle } = await import('../../apps/agent/src/proxy/cpuProfile');
+    installCpuProfileToggle(process.env.MEMBRANE_CPU_PROFILE, createLogger({}, 'error'));
+  }
+  process.send?.({ port: proxy.boundPort('ingress') });
+}
+
+const SERVER = `
+const s = require('node:http').createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.end('ok'));
+}).listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
+`;
+
+async function main(): Promise<void> {
+  const seconds = arg('seconds', 5);
+  const conns = arg('connections', 64);
+  const rounds = arg('rounds', 3);
+  const pi = process.argv.indexOf('--profile');
+  const profile = pi >= 0 ? process.argv[pi + 1] : undefined;
+  const server = spawn('taskset', ['-c', '0', process.execPath, '-e', SERVER], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const upstreamPort = Number(String((await once(server.stdout, 'data'))[0]).trim());
+  const child = fork(process.argv[1] as string, ['--serve', String(upstreamPort)], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...(profile ? { MEMBRANE_CPU_PROFILE: profile } : {}) },
+  });
+  try {
+    const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+    const pid = child.pid as number;
+    await new Promise((r, j) =>
+      execFile('taskset', ['-a', '-p', '-c', '1', String(pid)], (e) => (e ? j(e) : r(0))),
+    );
+    const wrk = (s: number) =>
+      new Promise<string>((res, rej) =>
+        execFile(
+          'taskset',
+          ['-c', '0', 'wrk', '-t2', `-c${conns}`, `-d${s}s`, '--latency', `http://127.0.0.1:${port}/`],
+          { timeout: (s + 30) * 1000 },
+          (e, out) => (e ? rej(e) : res(out)),
+        ),
+      );
+    await wrk(2);
+    for (let r = 0; r < rounds; r++) {
+      if (profile) process.kill(pid, 'SIGUSR2');
+      const c0 = processCpuSeconds(pid);
+      const w = parseWrk(await wrk(seconds));
+      const cpu = processCpuSeconds(pid) - c0;
+      if (profile) process.kill(pid, 'SIGUSR2');
+      process.stdout.write(
+        `round ${r + 1}: ${Math.round(w.rps)} rps, p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms, proxy CPU ${Math.round((cpu * 1e6) / w.requests)} µs/request (${Math.round((100 * cpu) / seconds)}% of a core), errors ${w.errors}\n`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    child.kill();
+    server.kill();
+  }
+}
+
+const si = process.argv.indexOf('--serve');
+if (si >= 0) void serveProxy(Number(process.argv[si + 1]));
+else
+  main().catch((e) => {
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
