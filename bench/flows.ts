@@ -1,10 +1,12 @@
 // npm run bench -- flows   [--pods 100] [--flows 400000] [--flow-seconds 6] [--rate 0] [--apply-rounds 10]
+//                          [--format compact|json]
 //
 // A real agent (own state dir, pin root and pod subnet, like the agent's end-to-end tests) with
 // N pods, measured from the outside:
 //  1. kernel → tRPC subscriber: client pods send one UDP datagram to each of many new (server pod,
-//     port) tuples — each a new flow for the datapath. A flows.subscribe client (the agent's own
-//     tRPC client, SSE) counts what arrives; the agent's /metrics give what the kernel reported
+//     port) tuples — each a new flow for the datapath. A live-flows subscriber (the agent's own
+//     tRPC client over SSE, in the compact form as `observe --follow` uses it, or Hubble JSON with
+//     --format json) decodes and counts what arrives; the agent's /metrics give what the kernel reported
 //     (events emitted + suppressed by the rate limit + lost on a full ring). Agent CPU from
 //     /proc/PID/stat.
 //  2. apply latency: a NetworkPolicy selecting every server pod whose single rule changes port,
@@ -15,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Flow } from '@membrane/api';
 import { createClient } from '../apps/agent/src/client/connect';
+import { subscribeFlows } from '../apps/agent/src/client/subscribeFlows';
 import { AgentHarness } from '../apps/agent/test/harness';
 import {
   type AgentCounters,
@@ -40,6 +43,10 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+const FORMAT: string = process.argv.includes('--format')
+  ? (process.argv[process.argv.indexOf('--format') + 1] ?? '')
+  : 'compact';
+if (FORMAT !== 'compact' && FORMAT !== 'json') throw new Error('--format compact|json');
 const PODS = arg('pods', 100);
 const CLIENTS = 2;
 const FLOWS = arg('flows', 400_000);
@@ -104,21 +111,24 @@ async function measureFlows(
   const arrivals: [number, number][] = [];
   let onStarted = () => {};
   const started = new Promise<void>((r) => (onStarted = r));
-  const sub = client.flows.subscribe.subscribe(
-    { filter: {}, queueSize: 1_000_000, maxBatch: 8192 },
-    {
-      onStarted: () => onStarted(),
-      onData: ({ data }: { data: { flows: Flow[]; missed: number } }) => {
-        const t = performance.now();
-        arrivals.push([t, data.flows.length]);
-        if (!firstAt && data.flows.length) firstAt = t;
-        if (data.flows.length) lastAt = t;
-        received += data.flows.length;
-        missed += data.missed;
-      },
-      onError: (e: unknown) => log(`subscription error: ${String(e)}`),
-    },
-  );
+  const onBatch = (flows: Flow[], lost: number) => {
+    const t = performance.now();
+    arrivals.push([t, flows.length]);
+    if (!firstAt && flows.length) firstAt = t;
+    if (flows.length) lastAt = t;
+    received += flows.length;
+    missed += lost;
+  };
+  const input = { filter: {}, queueSize: 1_000_000, maxBatch: 8192 };
+  const onError = (e: unknown) => log(`subscription error: ${String(e)}`);
+  const sub =
+    FORMAT === 'compact'
+      ? subscribeFlows(client, input, { onStarted: () => onStarted(), onFlows: onBatch, onError })
+      : client.flows.subscribe.subscribe(input, {
+          onStarted: () => onStarted(),
+          onData: ({ data }) => onBatch(data.flows, data.missed),
+          onError,
+        });
   try {
     await Promise.race([started, sleep(5000)]);
     // A full tick of the agent's loss poll, so earlier losses are not ours; also the idle CPU.
@@ -342,7 +352,11 @@ async function main(): Promise<number> {
           ['lost ratio', lostRatio === null ? 'n/a' : lostRatio.toFixed(4), ''],
           ['agent CPU (cores)', agentCores.toFixed(2), '<= 1'],
           ['agent CPU idle, 100 pods (cores)', f.idleCores.toFixed(2), ''],
-          ['bench client CPU (cores)', (f.benchCpu / Math.max(1e-3, f.agentCpuWindowS)).toFixed(2), ''],
+          [
+            `bench client CPU (cores, ${FORMAT} stream)`,
+            (f.benchCpu / Math.max(1e-3, f.agentCpuWindowS)).toFixed(2),
+            '',
+          ],
           [
             'apply one rule, tRPC (median ms)',
             applyMs === null ? 'n/a' : applyMs.toFixed(1),
@@ -376,6 +390,7 @@ async function main(): Promise<number> {
         lost_ratio: lostRatio === null ? null : round(lostRatio, 5),
         apply_ms: applyMs === null ? null : round(applyMs, 2),
         agent_cpu_cores: round(agentCores, 3),
+        subscriber_format: FORMAT,
         targets: { flows_per_s: TARGET_FLOWS, agent_cpu_cores: 1, apply_ms: TARGET_APPLY_MS },
         pods: PODS,
         datagrams_sent: sent,

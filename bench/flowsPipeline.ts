@@ -1,4 +1,5 @@
 // npm run bench -- flowsPipeline   [--rate 150000] [--seconds 5] [--subscribers 1] [--filtered 0]
+//                                  [--format compact|json]
 //
 // The agent's flow pipeline without the kernel: synthetic datapath records (100 pods, new UDP
 // tuples) go through the same adapter → pipeline → flows.subscribe SSE path as in the agent, to
@@ -29,6 +30,9 @@ const SUBSCRIBERS = arg('subscribers', 1);
 const FILTERED = arg('filtered', 0);
 /** subscriber: busy-wait this long per message (a slow consumer) */
 const SLOW_MS = arg('slow-ms', 0);
+const FORMAT: string = process.argv.includes('--format')
+  ? (process.argv[process.argv.indexOf('--format') + 1] ?? '')
+  : 'compact';
 const BATCH = 1000;
 const PODS = 100;
 
@@ -75,7 +79,7 @@ async function main() {
   const children = Array.from({ length: SUBSCRIBERS }, (_, i) =>
     fork(
       new URL(import.meta.url).pathname,
-      ['subscriber', url, tokens.readOnly, String(i < FILTERED ? 1 : 0), String(SLOW_MS)],
+      ['subscriber', url, tokens.readOnly, String(i < FILTERED ? 1 : 0), String(SLOW_MS), FORMAT],
       {
         execArgv: process.execArgv,
       },
@@ -173,6 +177,7 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
   const out = {
     rate_target: RATE,
+    format: FORMAT,
     flows: total,
     generated_per_s: Math.round(total / genS),
     behind_ms: Math.round(lag),
@@ -189,9 +194,10 @@ async function main() {
 }
 
 function runSubscriber() {
-  const [, , , url, token, filtered, slowMs] = process.argv;
+  const [, , , url, token, filtered, slowMs, format] = process.argv;
   void (async () => {
     const { createClient } = await import('../apps/agent/src/client/connect');
+    const { subscribeFlows } = await import('../apps/agent/src/client/subscribeFlows');
     const client = createClient(url!, token!);
     let received = 0;
     let missed = 0;
@@ -201,18 +207,25 @@ function runSubscriber() {
       process.send?.({ received, missed, cpuS: (c.user + c.system) / 1e6 });
     };
     const timer = setInterval(report, 100);
-    const sub = client.flows.subscribe.subscribe(
-      { filter: filtered === '1' ? { fromPod: ['bench/p0'] } : {}, queueSize: 1_000_000, maxBatch: 8192 },
-      {
-        onStarted: () => process.send?.('ready'),
-        onData: ({ data }) => {
-          received += data.flows.length;
-          missed += data.missed;
-          const until = performance.now() + Number(slowMs ?? 0);
-          while (performance.now() < until);
-        },
-      },
-    );
+    const onFlows = (flows: unknown[], lost: number) => {
+      received += flows.length;
+      missed += lost;
+      const until = performance.now() + Number(slowMs ?? 0);
+      while (performance.now() < until);
+    };
+    const input = {
+      filter: filtered === '1' ? { fromPod: ['bench/p0'] } : {},
+      queueSize: 1_000_000,
+      maxBatch: 8192,
+    };
+    const onStarted = () => process.send?.('ready');
+    const sub =
+      format === 'json'
+        ? client.flows.subscribe.subscribe(input, {
+            onStarted,
+            onData: ({ data }) => onFlows(data.flows, data.missed),
+          })
+        : subscribeFlows(client, input, { onStarted, onFlows });
     process.on('message', (m) => {
       if (m !== 'stop') return;
       clearInterval(timer);

@@ -1,5 +1,6 @@
 import { type Flow, type FlowFilter, isValidHttpPath, statusPrefix } from '@membrane/api';
 import { type Command, Option } from 'commander';
+import { subscribeFlows } from '../client/subscribeFlows';
 import { clientFor, fail } from './context';
 import { compactFlow, jsonFlow } from './flowFormat';
 import { parseSince } from './sources';
@@ -130,13 +131,13 @@ export function registerObserveCommand(program: Command): void {
       if (!opts.follow) return;
     }
     await new Promise<void>((resolve, reject) => {
-      const sub = client.flows.subscribe.subscribe(
+      const sub = subscribeFlows(
+        client,
         { filter, ...(lastId !== undefined ? { afterId: lastId } : {}) },
         {
-          onData: ({ data }) => {
-            if (data.missed > 0)
-              process.stderr.write(`[membrane] ${data.missed} flows missed (consumer too slow)\n`);
-            for (const f of data.flows) print(f);
+          onFlows: (flows, missed) => {
+            if (missed > 0) process.stderr.write(`[membrane] ${missed} flows missed (consumer too slow)\n`);
+            for (const f of flows) print(f);
           },
           onError: (e) => reject(e),
           onComplete: () => resolve(),

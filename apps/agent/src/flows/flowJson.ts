@@ -70,6 +70,15 @@ function otherSummary(proto: number): string {
   return `proto ${proto}`;
 }
 
+/** The Summary of an L3/L4 flow: by protocol, and TCP flags for TCP. */
+export function l4Summary(proto: number, tcpFlags: number): string {
+  if (proto === PROTO_TCP) return TCP_FORMS[tcpFlags & 63]!.summary;
+  if (proto === PROTO_UDP) return 'UDP';
+  if (proto === PROTO_SCTP) return 'SCTP';
+  if (proto === PROTO_ICMP) return 'ICMPv4';
+  return otherSummary(proto);
+}
+
 /** table[i], made once */
 function memo<T>(table: T[], i: number, make: () => T): T {
   let v = table[i];

@@ -1,5 +1,6 @@
 import type { Flow, FlowFilter, FlowQuery, FlowSource } from '@membrane/api';
 import { compileFilter } from './compactFilter';
+import { type CompactBody, CompactMessageCodec, type CompactSource } from './compactMessages';
 import { FlowCodec } from './flowJson';
 import {
   F_BYTES,
@@ -12,11 +13,12 @@ import {
   VERDICT_CODE,
   VERDICT_NAMES,
 } from './flowRing';
-import { FlowSubscription, type SubscriptionSource } from './flowSubscription';
+import { FlowSubscription } from './flowSubscription';
 import { ipNumber, ipText } from './ipText';
 import { JsonBytes } from './jsonBytes';
 import { l7Extra } from './l7Enrich';
 import type { L7Record } from './l7Record';
+import { JsonMessageCodec } from './messageCodec';
 import type { RawFlow } from './rawFlow';
 import { ServiceMapAggregator } from './serviceMap';
 import { SideTable } from './sideTable';
@@ -44,11 +46,23 @@ export interface FlowPipelineOptions {
   onError?(error: unknown): void;
 }
 
+export interface SubscribeOptions {
+  filter: FlowFilter;
+  afterId?: number;
+  queueSize: number;
+  maxBatch: number;
+}
+
+export interface Subscribed<B> {
+  subscription: FlowSubscription<B>;
+  close(): void;
+}
+
 const PROTO_KEY: Record<number, number> = { 6: 1, 17: 2, 132: 3 };
 const TYPES = ['L3_L4', 'L7'] as const;
 const DROP_POLICY_DENIED = 1;
 
-export class FlowPipeline implements SubscriptionSource {
+export class FlowPipeline implements CompactSource {
   readonly ring: FlowRing;
   readonly sides: SideTable;
   readonly codec: FlowCodec;
@@ -57,7 +71,7 @@ export class FlowPipeline implements SubscriptionSource {
   lost = 0;
   /** failures of the service-map aggregation (reported through options.onError) */
   errors = 0;
-  private readonly subscriptions = new Set<FlowSubscription>();
+  private readonly subscriptions = new Set<FlowSubscription<Buffer> | FlowSubscription<CompactBody>>();
   private readonly listeners = new Set<(batch: readonly Flow[]) => void>();
   /** counts by verdict code * 2 + (L7 ? 1 : 0), weighted by the datapath's aggregation count */
   private readonly typeCounts = new Float64Array(8);
@@ -242,19 +256,37 @@ export class FlowPipeline implements SubscriptionSource {
     return body;
   }
 
+  get node(): string {
+    return this.opts.node;
+  }
+
+  sideJson(index: number): string {
+    return this.sides.get(index).json;
+  }
+
   /** A live reader for `flows.subscribe` (see server/flowStream.ts); close() it when done. */
-  subscribe(opts: { filter: FlowFilter; afterId?: number; queueSize: number; maxBatch: number }): {
-    subscription: FlowSubscription;
-    close(): void;
-  } {
-    const subscription = new FlowSubscription(this, {
+  subscribe(opts: SubscribeOptions & { format?: 'json' }): Subscribed<Buffer>;
+  subscribe(opts: SubscribeOptions & { format: 'compact' }): Subscribed<CompactBody>;
+  subscribe(
+    opts: SubscribeOptions & { format?: 'json' | 'compact' },
+  ): Subscribed<Buffer> | Subscribed<CompactBody>;
+  subscribe(
+    opts: SubscribeOptions & { format?: 'json' | 'compact' },
+  ): Subscribed<Buffer> | Subscribed<CompactBody> {
+    const options = {
       match: compileFilter(opts.filter, this.ring, this.sides),
       ...(opts.afterId !== undefined ? { afterId: opts.afterId } : {}),
       queueSize: opts.queueSize,
       maxBatch: opts.maxBatch,
-    });
+    };
+    const subscription =
+      opts.format === 'compact'
+        ? new FlowSubscription(this.ring, new CompactMessageCodec(this), options)
+        : new FlowSubscription(this.ring, new JsonMessageCodec(this), options);
     this.subscriptions.add(subscription);
-    return { subscription, close: () => this.subscriptions.delete(subscription) };
+    return { subscription, close: () => this.subscriptions.delete(subscription) } as
+      | Subscribed<Buffer>
+      | Subscribed<CompactBody>;
   }
 
   /** Stored flows, oldest first: matching `filter`, at or after `since`, after `afterId`, the last `last`. */

@@ -1,5 +1,5 @@
 import type { FlowRing } from './flowRing';
-import { JsonBytes } from './jsonBytes';
+import type { MessageCodec } from './messageCodec';
 
 // One live reader of the flow ring (a `flows.subscribe` client). Flows are not copied into a
 // per-subscriber queue: an unfiltered subscriber is a cursor into the ring, a filtered one keeps
@@ -9,16 +9,9 @@ import { JsonBytes } from './jsonBytes';
 // stored flows after the id it resumes from (bounded by the ring itself).
 //
 // A backlog the ring is about to overwrite is spilled: encoded into this subscriber's own list
-// of JSON chunks (still within its queue size), so a queue larger than the store keeps its
-// promise while the common case (a consumer that keeps up) never copies anything.
-
-export interface SubscriptionSource {
-  readonly ring: FlowRing;
-  /** appends the flow's JSON (flowJson.ts) */
-  writeJson(seq: number, w: JsonBytes): void;
-  /** JSON of [from, to) joined by commas, shared by subscribers reading the same range */
-  jsonRange(from: number, to: number): Buffer;
-}
+// of bodies (still within its queue size), so a queue larger than the store keeps its promise
+// while the common case (a consumer that keeps up) never copies anything. The codec
+// (messageCodec.ts) decides the bytes: Hubble JSON or the compact form.
 
 export interface SubscriptionOptions {
   /** slot predicate (compactFilter.ts); null: every flow */
@@ -29,16 +22,16 @@ export interface SubscriptionOptions {
   maxBatch: number;
 }
 
-export interface FlowMessage {
-  /** the flows' JSON joined by commas: the message is `{"flows":[body],"missed":N}` */
-  body: Buffer;
+export interface FlowMessage<B = Buffer> {
+  /** the encoded flows (codec.payload() makes the message of it) */
+  body: B;
   /** id of the last flow in the message (the resume point), or of the last one before it */
   lastId: number;
   count: number;
   missed: number;
 }
 
-export class FlowSubscription {
+export class FlowSubscription<B = Buffer> {
   private replayCursor: number;
   private readonly replayEnd: number;
   /** unfiltered: next live sequence number to send */
@@ -50,17 +43,16 @@ export class FlowSubscription {
   private missed = 0;
   private lastId: number;
   /** encoded flows the ring no longer holds, oldest first */
-  private spilled: { body: Buffer; count: number; lastId: number }[] = [];
-  private readonly writer = new JsonBytes(4096);
+  private spilled: { body: B; count: number; lastId: number }[] = [];
   private spilledCount = 0;
   /** called after every batch that leaves this subscriber something to take */
   onPending: (() => void) | null = null;
 
   constructor(
-    private readonly src: SubscriptionSource,
+    private readonly ring: FlowRing,
+    readonly codec: MessageCodec<B>,
     private readonly opts: SubscriptionOptions,
   ) {
-    const ring = src.ring;
     this.replayEnd = ring.head;
     this.liveCursor = ring.head;
     this.lastId = ring.idOf(ring.head) - 1;
@@ -81,7 +73,7 @@ export class FlowSubscription {
   appended(from: number, to: number): void {
     const match = this.opts.match;
     if (match) {
-      const ring = this.src.ring;
+      const ring = this.ring;
       for (let seq = from; seq < to; seq++) if (match(ring.slotOf(seq))) this.push(seq);
     }
     // level-triggered: every batch tells a subscriber with something pending (the writer
@@ -108,12 +100,12 @@ export class FlowSubscription {
 
   /** The ring is about to overwrite sequence numbers below `to`: keep what this subscriber still needs. */
   beforeEvict(to: number): void {
-    const ring = this.src.ring;
+    const ring = this.ring;
     const match = this.opts.match;
     const spill = (seqs: Iterable<number>) => {
       const count = this.encode(seqs, Number.POSITIVE_INFINITY);
       if (count === 0) return;
-      this.spilled.push({ body: this.writer.take(), count, lastId: this.lastEncoded });
+      this.spilled.push({ body: this.codec.take(), count, lastId: this.lastEncoded });
       this.spilledCount += count;
     };
     const from = ring.oldest;
@@ -145,14 +137,12 @@ export class FlowSubscription {
 
   private lastEncoded = -1;
 
-  /** Writes up to `max` flows (comma-separated) into the writer; returns how many. */
+  /** Writes up to `max` flows into the codec's body; returns how many. */
   private encode(seqs: Iterable<number>, max: number): number {
-    const w = this.writer;
     let count = 0;
     for (const seq of seqs) {
-      if (count > 0) w.byte(44); // ,
-      this.src.writeJson(seq, w);
-      this.lastEncoded = this.src.ring.idOf(seq);
+      this.codec.write(seq);
+      this.lastEncoded = this.ring.idOf(seq);
       if (++count >= max) break;
     }
     return count;
@@ -162,7 +152,7 @@ export class FlowSubscription {
   private bound(): void {
     const inRing = this.opts.match
       ? this.qSize
-      : this.src.ring.head - Math.max(this.liveCursor, this.src.ring.oldest);
+      : this.ring.head - Math.max(this.liveCursor, this.ring.oldest);
     while (this.spilled.length > 0 && this.spilledCount + inRing > this.opts.queueSize) {
       const dropped = this.spilled.shift()!;
       this.spilledCount -= dropped.count;
@@ -172,31 +162,32 @@ export class FlowSubscription {
 
   pending(): boolean {
     if (this.missed > 0 || this.spilled.length > 0 || this.replayCursor < this.replayEnd) return true;
-    return this.opts.match ? this.qSize > 0 : this.liveCursor < this.src.ring.head;
+    return this.opts.match ? this.qSize > 0 : this.liveCursor < this.ring.head;
   }
 
   /** The next message (up to maxBatch flows), or null when there is nothing to say. */
-  take(): FlowMessage | null {
-    const ring = this.src.ring;
+  take(): FlowMessage<B> | null {
+    const ring = this.ring;
     const oldest = ring.oldest;
     const max = this.opts.maxBatch;
     const match = this.opts.match;
-    let body: Buffer = EMPTY;
+    const codec = this.codec;
+    let body: B = codec.empty;
     let count = 0;
     // 0. spilled chunks (older than anything still in the ring)
     if (this.spilled.length > 0) this.bound();
     if (this.spilled.length > 0) {
-      const parts: Buffer[] = [];
+      const parts: B[] = [];
       while (this.spilled.length > 0 && (count === 0 || count + this.spilled[0]!.count <= max)) {
         const chunk = this.spilled.shift()!;
         this.spilledCount -= chunk.count;
-        if (parts.length > 0) parts.push(COMMA);
         parts.push(chunk.body);
         count += chunk.count;
         this.lastId = chunk.lastId;
       }
-      return this.message(parts.length === 1 ? parts[0]! : Buffer.concat(parts), count);
+      return this.message(parts.length === 1 ? parts[0]! : codec.concat(parts), count);
     }
+    codec.idle();
     // 1. replay of stored flows (flows evicted before being read count as missed)
     if (this.replayCursor < this.replayEnd) {
       if (this.replayCursor < oldest) {
@@ -206,23 +197,21 @@ export class FlowSubscription {
       if (match === null) {
         const to = Math.min(this.replayEnd, this.replayCursor + max);
         if (to > this.replayCursor) {
-          body = this.src.jsonRange(this.replayCursor, to);
+          body = codec.range(this.replayCursor, to);
           count = to - this.replayCursor;
           this.lastId = ring.idOf(to - 1);
           this.replayCursor = to;
         }
       } else {
-        const w = this.writer;
         let seq = this.replayCursor;
         for (; seq < this.replayEnd && count < max; seq++) {
           if (!match(ring.slotOf(seq))) continue;
-          if (count > 0) w.byte(44); // ,
-          this.src.writeJson(seq, w);
+          codec.write(seq);
           this.lastId = ring.idOf(seq);
           count++;
         }
         this.replayCursor = seq;
-        body = count > 0 ? w.take() : EMPTY;
+        body = count > 0 ? codec.take() : codec.empty;
       }
       if (count > 0 || this.replayCursor < this.replayEnd) return this.message(body, count);
     }
@@ -236,13 +225,12 @@ export class FlowSubscription {
       }
       const to = Math.min(head, this.liveCursor + max);
       if (to > this.liveCursor) {
-        body = this.src.jsonRange(this.liveCursor, to);
+        body = codec.range(this.liveCursor, to);
         count = to - this.liveCursor;
         this.lastId = ring.idOf(to - 1);
         this.liveCursor = to;
       }
     } else {
-      const w = this.writer;
       while (this.qSize > 0 && count < max) {
         const seq = this.queue[this.qHead]!;
         this.qHead = (this.qHead + 1) % this.queue.length;
@@ -251,26 +239,28 @@ export class FlowSubscription {
           this.missed++;
           continue;
         }
-        if (count > 0) w.byte(44); // ,
-        this.src.writeJson(seq, w);
+        codec.write(seq);
         this.lastId = ring.idOf(seq);
         count++;
       }
-      if (count > 0) body = w.take();
+      if (count > 0) body = codec.take();
     }
     if (count === 0 && this.missed === 0) return null;
     return this.message(body, count);
   }
 
-  private message(body: Buffer, count: number): FlowMessage {
+  /** take() as the message's JSON text, in parts (the SSE data line's value) */
+  takePayload(): FlowMessage<(Buffer | string)[]> | null {
+    const m = this.take();
+    return m === null ? null : { ...m, body: this.codec.payload(m.body, m.missed) };
+  }
+
+  private message(body: B, count: number): FlowMessage<B> {
     const missed = this.missed;
     this.missed = 0;
     return { body, lastId: this.lastId, count, missed };
   }
 }
-
-const EMPTY: Buffer = Buffer.alloc(0);
-const COMMA = Buffer.from(',');
 
 function* matching(
   from: number,

@@ -30,6 +30,12 @@ export class JsonBytes {
     this.off = off;
   }
 
+  /** a string as UTF-8 */
+  text(s: string): void {
+    this.ensure(Buffer.byteLength(s));
+    this.off += this.buf.write(s, this.off);
+  }
+
   byte(c: number): void {
     this.ensure(1);
     this.buf[this.off++] = c;
@@ -53,6 +59,14 @@ export class JsonBytes {
       buf[--end] = 48 + (v - q * 10);
       v = q;
     }
+  }
+
+  /** an integer of magnitude below 2^53 */
+  int(n: number): void {
+    if (n < 0) {
+      this.byte(45); // -
+      this.uint(-n);
+    } else this.uint(n);
   }
 
   /** `n` as exactly `width` digits, zero-padded (n < 10^width) */

@@ -11,11 +11,14 @@ import { roleOf, tokenFrom } from './auth';
 // ring (flowJson.ts), shared by the subscribers reading the same range, and written only as fast
 // as the socket drains. A slow consumer's backlog stays in the ring, bounded by its queue size.
 //
+// `flows.subscribeCompact` is the same stream in the compact form (packages/api flowCompact.ts),
+// encoded per subscriber from the ring's columns (flows/compactMessages.ts).
+//
 // Anything but the ordinary case (no or bad token, bad input, batching) is left to tRPC, so its
 // error responses and rejection logging stay the only ones.
 
 const PATH = '/trpc/flows.subscribe';
-const DATA_START = Buffer.from('data: {"flows":[');
+const COMPACT_PATH = '/trpc/flows.subscribeCompact';
 
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
@@ -45,7 +48,7 @@ export function serveFlowStream(
 ): boolean {
   if (req.method !== 'GET' || !req.url?.startsWith(PATH)) return false;
   const url = new URL(req.url, 'http://agent');
-  if (url.pathname !== PATH || url.searchParams.has('batch')) return false;
+  if ((url.pathname !== PATH && url.pathname !== COMPACT_PATH) || url.searchParams.has('batch')) return false;
   const params = parseJson(url.searchParams.get('connectionParams'));
   if (!params.ok) return false;
   const connectionParams =
@@ -68,6 +71,7 @@ export function serveFlowStream(
   const resume = opts.lastEventId != null ? Number(opts.lastEventId) : opts.afterId;
 
   const { subscription, close } = pipeline.subscribe({
+    format: url.pathname === COMPACT_PATH ? 'compact' : 'json',
     filter: opts.filter,
     ...(resume !== undefined && Number.isFinite(resume) ? { afterId: resume } : {}),
     queueSize: opts.queueSize,
@@ -91,14 +95,14 @@ export function serveFlowStream(
   };
   const write = () => {
     while (!closed && !blocked) {
-      const msg = subscription.take();
+      const msg = subscription.takePayload();
       if (msg === null) return;
       lastWrite = Date.now();
       res.cork();
-      res.write(DATA_START);
-      res.write(msg.body);
+      res.write('data: ');
+      for (const part of msg.body) res.write(part);
       // blocked before uncork: flushing may emit 'drain' right there, which must unblock us
-      if (!res.write(`],"missed":${msg.missed}}\nid: ${msg.lastId}\n\n\n`)) blocked = true;
+      if (!res.write(`\nid: ${msg.lastId}\n\n\n`)) blocked = true;
       res.uncork();
     }
   };
