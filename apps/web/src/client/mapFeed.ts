@@ -72,6 +72,7 @@ export class MapFeed {
     for (let seq = from; seq < to; seq++) flows[seq - from] = b.atSeq(seq)!;
     this.sentSeq = to;
     this.port.post({ type: 'flows', flows });
+    performance.mark('membrane:map-flows', { detail: { upTo: to } });
     if (to < b.accepted) this.again = setTimeout(() => this.sync(), 0);
   }
 }

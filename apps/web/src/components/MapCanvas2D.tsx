@@ -96,6 +96,7 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
 
   const draw = () => {
     frame.current = null;
+    const t0 = performance.now();
     const c = canvas.current;
     const ctx = c?.getContext('2d');
     if (!c || !ctx) return;
@@ -233,6 +234,9 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     for (const n of m.nodes) if (l.positions.has(n.id)) placed++;
     c.dataset.drawnNodes = String(placed);
     c.dataset.drawnEdges = String(p.edges.length);
+    performance.mark('membrane:map-drawn', {
+      detail: { nodes: placed, edges: p.edges.length, ms: performance.now() - t0 },
+    });
   };
 
   const schedule = () => {
