@@ -84,7 +84,9 @@ export class FlowPipeline implements CompactSource {
   private readonly pruneTimer: NodeJS.Timeout;
 
   constructor(private readonly opts: FlowPipelineOptions) {
-    this.ring = new FlowRing(opts.capacity ?? DEFAULT_FLOW_CAPACITY, opts.firstId ?? Date.now() * 1000);
+    // microseconds of the wall clock: two pipelines made in the same millisecond still differ
+    const clockId = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    this.ring = new FlowRing(opts.capacity ?? DEFAULT_FLOW_CAPACITY, opts.firstId ?? clockId);
     this.sides = new SideTable(opts);
     this.codec = new FlowCodec(this.ring, this.sides, opts.node);
     this.serviceMap = new ServiceMapAggregator(this.sides);
