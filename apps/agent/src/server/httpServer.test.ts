@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { Flow } from '@membrane/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../agent/agent';
+import { jsonFlow } from '../cli/flowFormat';
 import { createClient } from '../client/connect';
+import { subscribeFlows } from '../client/subscribeFlows';
 import { createLogger } from '../log';
 import { ensureTokens, statePaths, type Tokens } from '../state/stateDir';
 import { startServer } from './httpServer';
@@ -122,6 +124,56 @@ describe('agent API over HTTP', () => {
       });
     } finally {
       sub.unsubscribe();
+    }
+  });
+
+  it('the compact stream (what observe --follow reads) gives the flows of the JSON stream: same observe -o json bytes, same ids after a resume', async () => {
+    const ro = createClient(url, tokens.readOnly);
+    const json: Flow[] = [];
+    const compact: Flow[] = [];
+    const input = { filter: {}, maxBatch: 7 };
+    const a = ro.flows.subscribe.subscribe(input, { onData: ({ data }) => json.push(...data.flows) });
+    const b = subscribeFlows(ro, input, { onFlows: (flows) => compact.push(...flows) });
+    let resumed: { unsubscribe(): void } | undefined;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const base = {
+        timeMs: Date.now(),
+        srcIp: '203.0.113.9',
+        dstIp: '10.254.0.9',
+        srcIdentity: 2,
+        dstIdentity: 300,
+        endpointId: 1,
+        direction: 'ingress' as const,
+        isReply: false,
+      };
+      const raws = Array.from({ length: 40 }, (_, i) => ({
+        ...base,
+        timeNanos: i * 1000 + 7,
+        srcPort: 5000 + i,
+        dstPort: 80,
+        protocol: [6, 17, 1, 132, 47][i % 5]!,
+        tcpFlags: i % 64,
+        bytes: 60 + i,
+        verdict: i % 3 ? ('FORWARDED' as const) : ('DROPPED' as const),
+        ...(i % 3 ? {} : { dropReason: 1, dropReasonDesc: 'POLICY_DENIED' }),
+      }));
+      agent.pipeline.ingest(raws);
+      const until = Date.now() + 2000;
+      while ((json.length < 40 || compact.length < 40) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(json).toHaveLength(40);
+      expect(compact.map(jsonFlow)).toEqual(json.map(jsonFlow));
+      // resume from an id in the middle: the replay is the same flows from there on
+      const after = json[24]!.id;
+      const replay: Flow[] = [];
+      resumed = subscribeFlows(ro, { afterId: after }, { onFlows: (flows) => replay.push(...flows) });
+      while (replay.length < 15 && Date.now() < until + 2000) await new Promise((r) => setTimeout(r, 10));
+      expect(replay.map(jsonFlow)).toEqual(json.slice(25).map(jsonFlow));
+    } finally {
+      a.unsubscribe();
+      b.unsubscribe();
+      resumed?.unsubscribe();
     }
   });
 
