@@ -6,6 +6,7 @@ import type { ServiceBackend } from '@membrane/datapath';
 import {
   execInNetns,
   registerCleanup,
+  releasePodSubnet,
   type SyncCleanup,
   unregisterCleanup,
 } from '@membrane/datapath/testing';
@@ -29,20 +30,34 @@ export function ensureSvcCrr(): string {
   return SVC_CRR;
 }
 
-/** The client's cgroup and the host blackhole for the service range; removed even on a crash. */
+/**
+ * The clients' cgroups (socket-level LB applies to processes inside one; one cgroup per service-map
+ * set) and the host blackhole for the service range, and the service subnet's reservation: all
+ * removed or given back even on a crash or a signal (registerCleanup).
+ */
 export class ServiceBenchHost implements SyncCleanup {
-  readonly cgroup: string;
+  readonly cgroups: string[] = [];
   private routed = false;
+  private released = false;
 
   constructor(
     id: string,
-    readonly serviceCidr: string,
+    /** first three octets of the reserved service /24 */
+    readonly serviceBase: string,
+    cgroupNames: readonly string[],
   ) {
-    this.cgroup = join(CGROUP_V2, `membrane-test-bsvc${id}`);
     registerCleanup(this);
-    mkdirSync(this.cgroup);
-    execFileSync('ip', ['route', 'replace', 'blackhole', serviceCidr]);
+    execFileSync('ip', ['route', 'replace', 'blackhole', this.serviceCidr]);
     this.routed = true;
+    for (const name of cgroupNames) {
+      const path = join(CGROUP_V2, `membrane-test-bsvc${id}${name}`);
+      mkdirSync(path);
+      this.cgroups.push(path);
+    }
+  }
+
+  get serviceCidr(): string {
+    return `${this.serviceBase}.0/24`;
   }
 
   cleanupSync(): void {
@@ -52,15 +67,20 @@ export class ServiceBenchHost implements SyncCleanup {
       } catch {}
       this.routed = false;
     }
-    if (existsSync(this.cgroup)) {
-      for (const pid of readFileSync(join(this.cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+    for (const cgroup of this.cgroups.splice(0)) {
+      if (!existsSync(cgroup)) continue;
+      for (const pid of readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
         try {
           writeFileSync(join(CGROUP_V2, 'cgroup.procs'), pid);
         } catch {}
       }
       try {
-        rmdirSync(this.cgroup);
+        rmdirSync(cgroup);
       } catch {}
+    }
+    if (!this.released) {
+      releasePodSubnet(this.serviceBase);
+      this.released = true;
     }
   }
 
@@ -79,15 +99,23 @@ export interface CrrResult {
   p99_us: number;
 }
 
-/** One bounded crr run from a pod netns; `cgroup`: joined first (socket-level LB applies). */
+/** `taskset -c CPU` in front of a command, or nothing when not pinning. */
+export function pinned(cpu: number | undefined, argv: readonly string[]): string[] {
+  return cpu === undefined ? [...argv] : ['taskset', '-c', String(cpu), ...argv];
+}
+
+/**
+ * One bounded crr run from a pod netns; `cgroup`: joined first (socket-level LB applies); `cpu`:
+ * pinned to that CPU.
+ */
 export function runCrr(
   netns: string,
   target: { address: string; port: number },
   seconds: number,
-  opts: { cgroup?: string; nice: number },
+  opts: { cgroup?: string; nice: number; cpu?: number },
 ): Promise<CrrResult> {
   const tool = [SVC_CRR, 'crr', '-H', target.address, '-p', String(target.port), '-l', String(seconds)];
-  const inNs = ['ip', 'netns', 'exec', netns, 'nice', '-n', String(opts.nice), ...tool];
+  const inNs = pinned(opts.cpu, ['ip', 'netns', 'exec', netns, 'nice', '-n', String(opts.nice), ...tool]);
   const [cmd, args] = opts.cgroup
     ? ['sh', ['-c', `echo $$ > ${opts.cgroup}/cgroup.procs && exec "$@"`, 'sh', ...inNs]]
     : [inNs[0]!, inNs.slice(1)];
