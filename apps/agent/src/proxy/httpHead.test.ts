@@ -1,6 +1,17 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BodyScanner } from './bodyScanner';
-import { findHeadEnd, parseRequestHead, parseResponseHead, responseFraming, targetPath } from './httpHead';
+import {
+  findHeadEnd,
+  type HttpParseError,
+  parseRequestHead,
+  parseResponseHead,
+  type RequestHead,
+  type ResponseHead,
+  responseFraming,
+  targetPath,
+} from './httpHead';
+import { referenceRequestHead, referenceResponseHead } from './httpHeadReference';
 
 const req = (s: string) => parseRequestHead(Buffer.from(s));
 
@@ -100,5 +111,137 @@ describe('body scanner', () => {
   it('rejects bad chunk sizes', () => {
     expect(() => new BodyScanner({ kind: 'chunked' }).scan(Buffer.from('zz\r\n'), 0, 4)).toThrow();
     expect(() => new BodyScanner({ kind: 'chunked' }).scan(Buffer.from('2\r\nabX'), 0, 6)).toThrow();
+  });
+});
+
+describe('fast head parsers agree with the plain definitions', () => {
+  // Heads built from pieces that hit every branch: good and bad request/status lines, field names
+  // and values, both line ends, folded and empty lines, leading blank lines.
+  const requestLine = fc
+    .tuple(
+      fc.oneof(fc.constantFrom('GET', 'POST', 'M-SEARCH'), fc.constantFrom('G@T', '', 'GÉT')),
+      fc.oneof(
+        fc.constantFrom('/', '/a/b?q=1', 'http://x:80/y', '*'),
+        fc.constantFrom('', '/a\x01', '/a\x7f'),
+      ),
+      fc.oneof(
+        fc.constantFrom('HTTP/1.1', 'HTTP/1.0'),
+        fc.constantFrom('HTTP/2.0', 'http/1.1', 'HTTP/1.1 x', ''),
+      ),
+      fc.oneof({ weight: 4, arbitrary: fc.constant(' ') }, { weight: 1, arbitrary: fc.constant('  ') }),
+    )
+    .map(([m, t, v, sp]) => `${m}${sp}${t} ${v}`);
+  const statusLine = fc.constantFrom(
+    'HTTP/1.1 200 OK',
+    'HTTP/1.0 404 Not Found',
+    'HTTP/1.1 204',
+    'HTTP/1.1 200 ',
+    'HTTP/1.1 100 Continue',
+    'HTTP/1.2 200 OK',
+    'HTTP/1.1 2000 OK',
+    'HTTP/1.1 20 OK',
+    'HTTP/1.1 200 O\rK',
+    'HTTP/1.1  200 OK',
+    'junk',
+    '',
+  );
+  const name = fc.constantFrom(
+    'Host',
+    'host',
+    'Content-Length',
+    'Transfer-Encoding',
+    'Connection',
+    'Expect',
+    'X-Request-Id',
+    'Bad Name',
+    'Bäd',
+    '',
+  );
+  const value = fc.constantFrom(
+    'a',
+    '5',
+    ' 5 ',
+    '5, 5',
+    '5,6',
+    '0',
+    '-1',
+    '1234567890123456',
+    '',
+    'chunked',
+    'gzip, chunked',
+    'chunked, gzip',
+    'close',
+    'keep-alive',
+    'Keep-Alive, Upgrade',
+    ' , close ,',
+    '100-continue',
+    'a\x7fb',
+    '\xa0x\xa0',
+    'é',
+    'a\tb',
+  );
+  const field = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('Host: a', 'Transfer-Encoding: chunked', 'Content-Length: 5') },
+    {
+      weight: 8,
+      arbitrary: fc.tuple(name, value).map(([n, v]) => `${n}:${v.startsWith(' ') ? '' : ' '}${v}`),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(' folded', '\tfolded', 'no colon', ':v', '') },
+  );
+  const head = (first: fc.Arbitrary<string>, leading: boolean) =>
+    fc
+      .tuple(
+        leading ? fc.constantFrom('', '\r\n', '\n\r\n') : fc.constant(''),
+        first,
+        fc.array(field, { maxLength: 6 }),
+        fc.constantFrom('\r\n', '\n'),
+      )
+      .map(([lead, line, fields, eol]) =>
+        Buffer.from(`${lead}${[line, ...fields].join(eol)}${eol}${eol}`, 'latin1'),
+      );
+
+  const outcome = (parse: () => unknown) => {
+    try {
+      return { ok: parse() };
+    } catch (e) {
+      return { error: (e as Error).message, status: (e as HttpParseError).status };
+    }
+  };
+
+  it('on request heads', () => {
+    fc.assert(
+      fc.property(head(requestLine, true), (b) => {
+        expect(outcome(() => parseRequestHead(b))).toEqual(outcome(() => referenceRequestHead(b)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('on response heads and their framing', () => {
+    const framing = (h: ResponseHead) =>
+      ['GET', 'HEAD', 'CONNECT'].map((m) => outcome(() => responseFraming(m, h)));
+    fc.assert(
+      fc.property(head(statusLine, false), (b) => {
+        const fast = outcome(() => parseResponseHead(b));
+        expect(fast).toEqual(outcome(() => referenceResponseHead(b)));
+        if ('ok' in fast) expect(framing(fast.ok as ResponseHead)).toEqual(framing(referenceResponseHead(b)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('generates the cases that matter (sanity check of the generator)', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(head(requestLine, true), (b) => {
+        const o = outcome(() => parseRequestHead(b));
+        seen.add(
+          'ok' in o ? `ok ${(o.ok as RequestHead).framing.kind}` : (String(o.error).split(' ')[0] ?? ''),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+    for (const k of ['ok none', 'ok length', 'ok chunked', 'bad', 'invalid', 'malformed', 'obsolete'])
+      expect(seen, k).toContain(k);
   });
 });

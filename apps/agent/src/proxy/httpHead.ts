@@ -67,39 +67,77 @@ function hasControlOrSpace(s: string): boolean {
   return false;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// The parsing below runs once per request and once per response through the proxy, so it walks
+// strings with index loops and char tables instead of split/map/filter chains and regular
+// expressions (those were a sixth of the proxy's CPU per request). httpHead.test.ts checks it
+// against the plain definitions (httpHeadReference.ts) on generated heads.
 
+/** RFC 9110 tchar: ! # $ % & ' * + - . ^ _ ` | ~ DIGIT ALPHA */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TCHAR[c.charCodeAt(0)] = 1;
+
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** field-value characters: HTAB, SP, VCHAR, obs-text (the head is decoded as latin1) */
+function isFieldValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 9 && (c < 0x20 || c === 0x7f || c > 0xff)) return false;
+  }
+  return true;
+}
+
+/** Lines of a head (LF or CRLF ends), trailing empty lines dropped. */
 function splitLines(head: string): string[] {
-  const lines = head.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines: string[] = [];
+  let pos = 0;
+  while (pos <= head.length) {
+    let nl = head.indexOf('\n', pos);
+    if (nl < 0) nl = head.length;
+    const stop = nl > pos && head.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    lines.push(head.slice(pos, stop));
+    pos = nl + 1;
+  }
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
 
-function parseFields(lines: string[]): HeadField[] {
+function parseFields(lines: string[], from: number): HeadField[] {
   const fields: HeadField[] = [];
-  for (const line of lines) {
-    if (line.startsWith(' ') || line.startsWith('\t')) throw new HttpParseError('obsolete line folding');
+  for (let i = from; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const c0 = line.charCodeAt(0);
+    if (c0 === 32 || c0 === 9) throw new HttpParseError('obsolete line folding');
     const colon = line.indexOf(':');
     if (colon <= 0) throw new HttpParseError('malformed header line');
     const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new HttpParseError(`invalid header name ${JSON.stringify(name)}`);
+    if (!isToken(name)) throw new HttpParseError(`invalid header name ${JSON.stringify(name)}`);
     const value = line.slice(colon + 1).trim();
-    if (!FIELD_VALUE.test(value)) throw new HttpParseError(`invalid value of header ${name}`);
+    if (!isFieldValue(value)) throw new HttpParseError(`invalid value of header ${name}`);
     fields.push({ name, lower: name.toLowerCase(), value });
   }
   return fields;
 }
 
-function values(fields: HeadField[], lower: string): string[] {
-  return fields.filter((f) => f.lower === lower).map((f) => f.value);
-}
-
+/** The comma-separated tokens of every `lower` field, trimmed, lower-cased, empty ones dropped. */
 function tokens(fields: HeadField[], lower: string): string[] {
-  return values(fields, lower)
-    .flatMap((v) => v.split(','))
-    .map((t) => t.trim().toLowerCase())
-    .filter((t) => t.length > 0);
+  const out: string[] = [];
+  for (const f of fields) {
+    if (f.lower !== lower) continue;
+    for (const part of f.value.split(',')) {
+      const t = part.trim();
+      if (t.length > 0) out.push(t.toLowerCase());
+    }
+  }
+  return out;
 }
 
 function parseVersion(text: string): '1.0' | '1.1' {
@@ -108,68 +146,125 @@ function parseVersion(text: string): '1.0' | '1.1' {
   throw new HttpParseError(`unsupported protocol ${JSON.stringify(text.slice(0, 16))}`, 505);
 }
 
+function isLengthDigits(v: string): boolean {
+  if (v.length === 0 || v.length > 15) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Content-Length: every value (repeated or comma-listed) must be the same decimal number. */
 function contentLength(fields: HeadField[]): number | undefined {
-  const all = values(fields, 'content-length').flatMap((v) => v.split(',').map((s) => s.trim()));
-  if (all.length === 0) return undefined;
-  if (!all.every((v) => /^\d{1,15}$/.test(v) && v === all[0])) throw new HttpParseError('bad Content-Length');
-  return Number(all[0]);
+  let first: string | undefined;
+  for (const f of fields) {
+    if (f.lower !== 'content-length') continue;
+    const parts = f.value.indexOf(',') < 0 ? [f.value] : f.value.split(',').map((p) => p.trim());
+    for (const v of parts) {
+      first ??= v;
+      if (!isLengthDigits(v) || v !== first) throw new HttpParseError('bad Content-Length');
+    }
+  }
+  return first === undefined ? undefined : Number(first);
 }
 
 function wantsClose(version: '1.0' | '1.1', fields: HeadField[]): boolean {
-  const conn = tokens(fields, 'connection');
-  if (conn.includes('close')) return true;
-  return version === '1.0' && !conn.includes('keep-alive');
+  let keepAlive = false;
+  for (const f of fields) {
+    if (f.lower !== 'connection') continue;
+    for (const t of tokens([f], 'connection')) {
+      if (t === 'close') return true;
+      if (t === 'keep-alive') keepAlive = true;
+    }
+  }
+  return version === '1.0' && !keepAlive;
 }
 
 /** A request head (the bytes up to and including the blank line), stripped of leading empty lines. */
 export function parseRequestHead(bytes: Buffer): RequestHead {
   const lines = splitLines(bytes.toString('latin1'));
-  while (lines.length > 0 && lines[0] === '') lines.shift();
-  const [requestLine, ...rest] = lines;
-  const parts = (requestLine ?? '').split(' ');
-  if (parts.length !== 3) throw new HttpParseError('malformed request line');
-  const [method, target, versionText] = parts as [string, string, string];
-  if (!TOKEN.test(method)) throw new HttpParseError('invalid method');
+  let first = 0;
+  while (first < lines.length && lines[first] === '') first++;
+  const requestLine = lines[first] ?? '';
+  const sp1 = requestLine.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) throw new HttpParseError('malformed request line');
+  const method = requestLine.slice(0, sp1);
+  const target = requestLine.slice(sp1 + 1, sp2);
+  if (!isToken(method)) throw new HttpParseError('invalid method');
   if (target.length === 0 || hasControlOrSpace(target)) throw new HttpParseError('invalid target');
-  const version = parseVersion(versionText);
-  const fields = parseFields(rest);
-  const hosts = values(fields, 'host');
-  if (hosts.length > 1 || (version === '1.1' && hosts.length === 0)) throw new HttpParseError('bad Host');
-  const te = tokens(fields, 'transfer-encoding');
+  const version = parseVersion(requestLine.slice(sp2 + 1));
+  const fields = parseFields(lines, first + 1);
+  let host: string | undefined;
+  let hosts = 0;
+  let te: string[] | undefined;
+  let expectContinue = false;
+  for (const f of fields) {
+    if (f.lower === 'host') {
+      hosts++;
+      host ??= f.value;
+    } else if (f.lower === 'transfer-encoding') te = tokens(fields, 'transfer-encoding');
+    else if (f.lower === 'expect') expectContinue ||= tokens([f], 'expect').includes('100-continue');
+  }
+  if (hosts > 1 || (version === '1.1' && hosts === 0)) throw new HttpParseError('bad Host');
   const length = contentLength(fields);
   let framing: BodyFraming;
-  if (te.length > 0) {
+  if (te && te.length > 0) {
     // Both framings at once is the classic smuggling vector; a request body that does not end in
     // chunked has no knowable end.
     if (length !== undefined) throw new HttpParseError('Transfer-Encoding with Content-Length');
     if (version === '1.0' || te[te.length - 1] !== 'chunked')
       throw new HttpParseError('bad Transfer-Encoding');
-    framing = { kind: 'chunked' };
+    framing = CHUNKED;
   } else if (length !== undefined && length > 0) {
     framing = { kind: 'length', length };
   } else {
-    framing = { kind: 'none' };
+    framing = NONE;
   }
   return {
     method,
     target,
     version,
     fields,
-    host: hosts[0],
+    host,
     framing,
     close: wantsClose(version, fields),
-    expectContinue: tokens(fields, 'expect').includes('100-continue'),
+    expectContinue,
   };
+}
+
+// shared framings without a length (read-only: nothing writes to a framing)
+const NONE: BodyFraming = { kind: 'none' };
+const CHUNKED: BodyFraming = { kind: 'chunked' };
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 export function parseResponseHead(bytes: Buffer): ResponseHead {
   const lines = splitLines(bytes.toString('latin1'));
-  const [statusLine, ...rest] = lines;
-  const m = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(statusLine ?? '');
-  if (!m) throw new HttpParseError('malformed status line', 502);
-  const version = parseVersion(m[1] as string);
-  const fields = parseFields(rest);
-  return { version, status: Number(m[2]), reason: m[3] ?? '', fields, close: wantsClose(version, fields) };
+  const line = lines[0] ?? '';
+  // HTTP/1.x SP 3DIGIT [SP reason], the reason without CR
+  const ok =
+    line.length >= 12 &&
+    line.startsWith('HTTP/1.') &&
+    (line[7] === '0' || line[7] === '1') &&
+    line[8] === ' ' &&
+    isDigit(line.charCodeAt(9)) &&
+    isDigit(line.charCodeAt(10)) &&
+    isDigit(line.charCodeAt(11)) &&
+    (line.length === 12 || (line[12] === ' ' && line.indexOf('\r', 13) < 0));
+  if (!ok) throw new HttpParseError('malformed status line', 502);
+  const version = line[7] === '1' ? '1.1' : '1.0';
+  const fields = parseFields(lines, 1);
+  return {
+    version,
+    status: Number(line.slice(9, 12)),
+    reason: line.length > 12 ? line.slice(13) : '',
+    fields,
+    close: wantsClose(version, fields),
+  };
 }
 
 /** Body framing of a response to `method` (RFC 9112 §6.3). */

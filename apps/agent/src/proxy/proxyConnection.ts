@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { L7Http } from '../flows/l7Record';
 import { BodyScanner } from './bodyScanner';
 import { ByteAccumulator } from './byteAccumulator';
+import { ByteRun } from './byteRun';
 import {
   findHeadEnd,
   HttpParseError,
@@ -56,6 +57,9 @@ export class ProxyConnection {
   private readonly queue: Exchange[] = [];
   private upstream: Socket | null = null;
   private readonly upPending = new ByteAccumulator();
+  /** bytes on their way to the upstream / the client, written once per read (see byteRun.ts) */
+  private readonly toUpstream = new ByteRun((b) => this.upstream?.write(b) ?? true);
+  private readonly toClient = new ByteRun((b) => this.client.write(b));
   private respBody: BodyScanner | null = null;
   private respHead: ResponseHead | null = null;
   private responseStarted = false;
@@ -89,17 +93,15 @@ export class ProxyConnection {
       return;
     }
     const buf = this.pending.push(chunk);
-    const up = this.upstream;
-    up?.cork();
-    this.client.cork();
+    this.client.cork(); // local responses (403s of pipelined requests) leave together
     try {
       this.parseRequests(buf);
     } catch (e) {
       this.malformed(e);
     }
+    if (!this.done && !this.toUpstream.flush()) this.blockOnUpstream();
     this.flushLocal();
     this.client.uncork();
-    up?.uncork();
     this.updateFlow();
   }
 
@@ -116,20 +118,20 @@ export class ProxyConnection {
           return;
         }
         const head = parseRequestHead(buf.subarray(i, end));
-        this.startRequest(head, buf.subarray(i, end));
+        this.startRequest(head, buf, i, end);
         i = end;
         continue;
       }
       const body = this.reqBody as BodyScanner;
       const n = body.scan(buf, i, buf.length);
-      if (n > 0 && this.forwardingBody && !this.upstream?.write(buf.subarray(i, i + n)))
-        this.blockOnUpstream();
+      if (n > 0 && this.forwardingBody && !this.toUpstream.add(buf, i, i + n)) this.blockOnUpstream();
       i += n;
       if (body.done) this.endRequest();
     }
   }
 
-  private startRequest(head: RequestHead, raw: Buffer): void {
+  /** `head` was parsed from buf[start..end) */
+  private startRequest(head: RequestHead, buf: Buffer, start: number, end: number): void {
     const allowed = this.hooks.allow(head);
     const ex: Exchange = { head, allowed, startNs: process.hrtime.bigint() };
     this.queue.push(ex);
@@ -137,7 +139,7 @@ export class ProxyConnection {
     this.forwardingBody = allowed;
     if (allowed) {
       if (!this.upstream) this.openUpstream();
-      if (!this.upstream?.write(raw)) this.blockOnUpstream();
+      if (!this.toUpstream.add(buf, start, end)) this.blockOnUpstream();
     } else {
       // With Expect: 100-continue the client may or may not send the body after a final answer,
       // so the connection cannot be reused safely.
@@ -212,13 +214,13 @@ export class ProxyConnection {
       return;
     }
     const buf = this.upPending.push(chunk);
-    // one write per chunk read, not one per head and body piece (fewer syscalls and segments)
     this.client.cork();
     try {
       this.parseResponses(buf);
     } catch {
       this.failUpstream(502, 'Bad Gateway');
     } finally {
+      this.flushToClient();
       this.client.uncork();
     }
   }
@@ -237,13 +239,13 @@ export class ProxyConnection {
         }
         const head = parseResponseHead(buf.subarray(i, end));
         this.responseStarted = true;
-        this.writeClient(buf.subarray(i, end));
+        this.forwardToClient(buf, i, end);
         i = end;
         if (
           head.status === 101 ||
           (ex.head.method === 'CONNECT' && head.status < 300 && head.status >= 200)
         ) {
-          this.startTunnel(ex, head, buf.subarray(i));
+          this.startTunnel(ex, head, buf, i);
           return;
         }
         if (head.status < 200) continue; // interim (100 Continue): the final response follows
@@ -254,17 +256,18 @@ export class ProxyConnection {
         continue;
       }
       const n = this.respBody.scan(buf, i, buf.length);
-      if (n > 0) this.writeClient(buf.subarray(i, i + n));
+      this.forwardToClient(buf, i, i + n);
       i += n;
       if (this.respBody.done) this.endResponse();
     }
   }
 
-  private startTunnel(ex: Exchange, head: ResponseHead, rest: Buffer): void {
+  /** the upstream switched protocols at buf[from]: from here on both directions pass unparsed */
+  private startTunnel(ex: Exchange, head: ResponseHead, buf: Buffer, from: number): void {
     this.hooks.onResponse?.(ex, head.status, Number(process.hrtime.bigint() - ex.startNs));
     this.queue.length = 0;
     this.reqPhase = 'tunnel';
-    if (rest.length > 0) this.writeClient(rest);
+    this.forwardToClient(buf, from, buf.length);
     const early = this.pending.take();
     if (early && this.upstream) this.upstream.write(early);
   }
@@ -343,8 +346,18 @@ export class ProxyConnection {
     if (this.queue.length === 0) this.finish();
   }
 
+  /** a message of the proxy's own: what was forwarded before it goes first */
   private writeClient(b: Buffer): void {
+    this.flushToClient();
     if (!this.client.write(b)) this.blockOnClient();
+  }
+
+  private forwardToClient(buf: Buffer, start: number, end: number): void {
+    if (!this.toClient.add(buf, start, end)) this.blockOnClient();
+  }
+
+  private flushToClient(): void {
+    if (!this.toClient.flush()) this.blockOnClient();
   }
 
   private blockOnClient(): void {
@@ -370,6 +383,8 @@ export class ProxyConnection {
   /** Orderly end: what was written still reaches the client. */
   private finish(): void {
     if (this.done) return;
+    this.flushToClient();
+    this.toUpstream.drop();
     this.done = true;
     this.client.end();
     this.upstream?.destroy();
@@ -377,6 +392,8 @@ export class ProxyConnection {
 
   destroy(): void {
     if (this.done && this.client.destroyed) return;
+    this.toClient.drop();
+    this.toUpstream.drop();
     this.done = true;
     this.client.destroy();
     this.upstream?.destroy();
