@@ -1,5 +1,5 @@
 // npm run bench -- flows   [--pods 100] [--flows 400000] [--flow-seconds 6] [--rate 0] [--apply-rounds 10]
-//                          [--format compact|json]
+//                          [--format compact|json] [--event-rate N]
 //
 // A real agent (own state dir, pin root and pod subnet, like the agent's end-to-end tests) with
 // N pods, measured from the outside:
@@ -47,6 +47,8 @@ const FORMAT: string = process.argv.includes('--format')
   ? (process.argv[process.argv.indexOf('--format') + 1] ?? '')
   : 'compact';
 if (FORMAT !== 'compact' && FORMAT !== 'json') throw new Error('--format compact|json');
+/** the agent's --flow-event-rate (datapath events/s per CPU, 0 = no limit); -1: the agent's default */
+const EVENT_RATE = arg('event-rate', -1);
 const PODS = arg('pods', 100);
 const CLIENTS = 2;
 const FLOWS = arg('flows', 400_000);
@@ -284,7 +286,9 @@ async function main(): Promise<number> {
   const load0 = loadAverage();
   log(`starting agent (load average ${load0.join(' ')}, ${availableParallelism()} CPUs)`);
   reniceProcess(process.pid, NICE);
-  const h = await AgentHarness.start();
+  const h = await AgentHarness.start(
+    EVENT_RATE >= 0 ? { agentArgs: ['--flow-event-rate', String(EVENT_RATE)] } : {},
+  );
   const skipped: string[] = [];
   try {
     const agentPid = JSON.parse(readFileSync(join(h.stateDir, 'agent.json'), 'utf8')).pid as number;
@@ -391,6 +395,7 @@ async function main(): Promise<number> {
         apply_ms: applyMs === null ? null : round(applyMs, 2),
         agent_cpu_cores: round(agentCores, 3),
         subscriber_format: FORMAT,
+        agent_flow_event_rate: EVENT_RATE >= 0 ? EVENT_RATE : 'default',
         targets: { flows_per_s: TARGET_FLOWS, agent_cpu_cores: 1, apply_ms: TARGET_APPLY_MS },
         pods: PODS,
         datagrams_sent: sent,

@@ -44,8 +44,11 @@ export class AgentHarness {
     readonly podCidr: string,
   ) {}
 
-  /** `podCidr`: a range the caller has reserved (default: a fresh /24 from allocatePodSubnet). */
-  static async start(opts: { podCidr?: string } = {}): Promise<AgentHarness> {
+  /**
+   * `podCidr`: a range the caller has reserved (default: a fresh /24 from allocatePodSubnet);
+   * `agentArgs`: more `membrane agent` flags (kept for restarts).
+   */
+  static async start(opts: { podCidr?: string; agentArgs?: string[] } = {}): Promise<AgentHarness> {
     ensureBundle();
     AgentHarness.sweepStale();
     const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
@@ -54,6 +57,7 @@ export class AgentHarness {
       `/sys/fs/bpf/membrane-test-agent${suffix}`,
       opts.podCidr ?? `${await allocatePodSubnet()}.0/24`,
     );
+    h.agentArgs = opts.agentArgs ?? [];
     registerCleanup(h);
     writeFileSync(
       join(h.stateDir, 'test-owner.json'),
@@ -62,6 +66,8 @@ export class AgentHarness {
     await h.startAgent();
     return h;
   }
+
+  private agentArgs: string[] = [];
 
   async startAgent(): Promise<void> {
     const info = join(this.stateDir, 'agent.json');
@@ -74,6 +80,7 @@ export class AgentHarness {
       '127.0.0.1:0',
       '--pin-root',
       this.pinRoot,
+      ...this.agentArgs,
     ];
     const proc = spawn(process.execPath, [BIN, ...args, '--pod-cidr', this.podCidr], {
       stdio: ['ignore', 'pipe', 'pipe'],

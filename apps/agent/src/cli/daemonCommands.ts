@@ -23,6 +23,10 @@ export function registerDaemonCommands(program: Command): void {
     .option('--pin-root <dir>', 'bpffs directory for pinned maps and links', '/sys/fs/bpf/membrane')
     .option('--node <name>', 'node name (default: hostname)')
     .option('--flow-capacity <n>', 'flows kept in memory', '65536')
+    .option(
+      '--flow-event-rate <n>',
+      "flow events per second per CPU the datapath may send (0: no limit; default: the datapath's 100000)",
+    )
     .option('--tls-cert <file>', 'TLS certificate (PEM)')
     .option('--tls-key <file>', 'TLS key (PEM)')
     .addOption(

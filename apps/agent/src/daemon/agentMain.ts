@@ -8,6 +8,7 @@ export async function agentMain(opts: Record<string, string | boolean | undefine
     listen: String(opts.listen ?? DEFAULT_LISTEN),
     pinRoot: String(opts.pinRoot ?? DEFAULT_PIN_ROOT),
     flowCapacity: Number(opts.flowCapacity ?? 65_536),
+    ...(opts.flowEventRate !== undefined ? { flowEventRate: Number(opts.flowEventRate) } : {}),
     datapath: opts.datapath !== false,
     ...(typeof opts.podCidr === 'string' ? { podCidr: opts.podCidr } : {}),
     ...(typeof opts.node === 'string' ? { node: opts.node } : {}),
@@ -21,6 +22,11 @@ export async function agentMain(opts: Record<string, string | boolean | undefine
       : {}),
   };
   if (!(flags.flowCapacity >= 1)) throw new Error(`invalid --flow-capacity ${opts.flowCapacity}`);
+  if (
+    flags.flowEventRate !== undefined &&
+    !(Number.isInteger(flags.flowEventRate) && flags.flowEventRate >= 0)
+  )
+    throw new Error(`invalid --flow-event-rate ${opts.flowEventRate}`);
   const { stop } = await runAgent(flags);
   await new Promise<void>((resolve) => {
     const onSignal = () => {

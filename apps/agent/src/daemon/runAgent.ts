@@ -21,6 +21,8 @@ export interface AgentFlags {
   pinRoot: string;
   node?: string;
   flowCapacity: number;
+  /** datapath flow events per second per CPU (0: unlimited); unset: the datapath's default */
+  flowEventRate?: number;
   tlsCert?: string;
   tlsKey?: string;
   datapath: boolean;
@@ -82,6 +84,7 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     datapath = await openDatapath({
       pinRoot: config.value.pinRoot,
       log: log.child({ component: 'datapath' }),
+      ...(flags.flowEventRate !== undefined ? { flowEventRate: flags.flowEventRate } : {}),
     });
   } else {
     log.warn('running without a datapath: pods are created but policy is not enforced');

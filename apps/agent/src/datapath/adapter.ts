@@ -1,4 +1,10 @@
-import { Datapath, dropReasonName, type FlowRecord, monotonicToWallOffsetNs } from '@membrane/datapath';
+import {
+  Datapath,
+  DEFAULT_CONFIG,
+  dropReasonName,
+  type FlowRecord,
+  monotonicToWallOffsetNs,
+} from '@membrane/datapath';
 import type { StateDiff } from '@membrane/policy';
 import type { RawFlow } from '../flows/rawFlow';
 import type { Logger } from '../log';
@@ -57,8 +63,16 @@ export function toRawFlow(r: FlowRecord, offset: WallOffset): RawFlow {
   return raw;
 }
 
-export async function openDatapath(opts: { pinRoot: string; log: Logger }): Promise<DatapathPort> {
+export async function openDatapath(opts: {
+  pinRoot: string;
+  log: Logger;
+  /** flow events per second per CPU (the datapath's token bucket; 0: unlimited) */
+  flowEventRate?: number;
+}): Promise<DatapathPort> {
   const dp = Datapath.open({ pinRoot: opts.pinRoot });
+  // set at every start, so a rate given once does not stay in the pinned config after a restart
+  // without the flag
+  dp.config.set({ eventsRate: opts.flowEventRate ?? DEFAULT_CONFIG.eventsRate, eventsBurst: 0 });
   opts.log.info('datapath open', {
     pinRoot: opts.pinRoot,
     adoptedEndpoints: dp.attachedEndpointIds().length,
