@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Flow, KubeObject } from '@membrane/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/client/connect';
+import { subscribeFlows } from '../src/client/subscribeFlows';
 import { AgentHarness, modelYaml } from './harness';
 
 // The agent end to end on the real kernel, through the `membrane` CLI: pods, policy, probes,
@@ -143,6 +144,13 @@ describe('membrane agent (real kernel, through the CLI)', () => {
       { filter: { toPod: ['y/b'], verdict: ['DROPPED'] } },
       { onData: ({ data }) => seen.push(...data.flows) },
     );
+    // the compact form (what `observe --follow` reads) of the same subscription
+    const seenCompact: Flow[] = [];
+    const compact = subscribeFlows(
+      client,
+      { filter: { toPod: ['y/b'], verdict: ['DROPPED'] } },
+      { onFlows: (flows) => seenCompact.push(...flows) },
+    );
     try {
       const out = await h.ok(['apply', '-f', '-'], DENY_Y_EXCEPT_XA);
       expect(out).toMatch(/networkpolicy.networking.k8s.io\/b-from-xa-only created/);
@@ -213,6 +221,11 @@ describe('membrane agent (real kernel, through the CLI)', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(seen.some((f) => f.source.pod_name === 'b' && f.source.namespace === 'x')).toBe(true);
+      while (seenCompact.length < seen.length && Date.now() < deadline + 1000)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(seenCompact.slice(0, seen.length).map((f) => JSON.stringify(f))).toEqual(
+        seen.map((f) => JSON.stringify(f)),
+      );
       const allowed = await h.ok([
         'observe',
         '-o',
@@ -229,6 +242,7 @@ describe('membrane agent (real kernel, through the CLI)', () => {
       expect(allowed.trim().length).toBeGreaterThan(0);
     } finally {
       sub.unsubscribe();
+      compact.unsubscribe();
     }
   });
 
