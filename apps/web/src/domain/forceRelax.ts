@@ -34,9 +34,8 @@ export function relax(input: RelaxInput): void {
   const vy = new Float64Array(n);
   const degree = new Uint32Array(n);
   for (let l = 0; l < links.length; l++) degree[links[l]!] = degree[links[l]!]! + 1;
-  const cellOf = new Int32Array(n);
   const next = new Int32Array(n);
-  const heads = new Map<number, number>();
+  const grid = new CellGrid(n);
   const range2 = range * range;
   const collide = range * COLLIDE_SHARE;
   const alphaDecay = 1 - 0.001 ** (1 / ticks);
@@ -50,7 +49,8 @@ export function relax(input: RelaxInput): void {
       const b = links[l + 1]!;
       let dx = x[b]! + vx[b]! - x[a]! - vx[a]!;
       let dy = y[b]! + vy[b]! - y[a]! - vy[a]!;
-      const d = Math.hypot(dx, dy) || 1e-6;
+      // sqrt, not Math.hypot: hypot's overflow care costs several times more, in the hottest loop
+      const d = Math.sqrt(dx * dx + dy * dy) || 1e-6;
       const k = ((d - linkDistance) / d) * alpha * LINK_STRENGTH;
       dx *= k;
       dy *= k;
@@ -67,20 +67,15 @@ export function relax(input: RelaxInput): void {
       vy[i] = vy[i]! + (anchorY[i]! - y[i]!) * ANCHOR_STRENGTH * alpha;
     }
 
-    // Bucket nodes by grid cell (cells keyed by packed integer coordinates).
-    heads.clear();
-    for (let i = 0; i < n; i++) {
-      const key = cellKey(Math.floor(x[i]! / range), Math.floor(y[i]! / range));
-      cellOf[i] = key;
-      next[i] = heads.get(key) ?? -1;
-      heads.set(key, i);
-    }
+    // Bucket nodes by grid cell.
+    grid.reset(x, y, range);
+    for (let i = 0; i < n; i++) next[i] = grid.push(Math.floor(x[i]! / range), Math.floor(y[i]! / range), i);
     for (let i = 0; i < n; i++) {
       const cx = Math.floor(x[i]! / range);
       const cy = Math.floor(y[i]! / range);
       for (let ox = -1; ox <= 1; ox++)
         for (let oy = -1; oy <= 1; oy++) {
-          for (let j = heads.get(cellKey(cx + ox, cy + oy)) ?? -1; j >= 0; j = next[j]!) {
+          for (let j = grid.head(cx + ox, cy + oy); j >= 0; j = next[j]!) {
             if (j <= i) continue;
             let dx = x[j]! - x[i]!;
             let dy = y[j]! - y[i]!;
@@ -121,6 +116,74 @@ export function relax(input: RelaxInput): void {
     }
   }
 }
+
+/**
+ * The first node of each grid cell, in a dense array over the cells the nodes span (a group spans
+ * a few dozen cells): a typed-array read per neighbour cell instead of a hash lookup. Nodes spread
+ * over more than MAX_SPAN cells in either direction (far-flung starting points) fall back to a map.
+ */
+class CellGrid {
+  private heads = new Int32Array(0);
+  private readonly sparse = new Map<number, number>();
+  private dense = true;
+  private x0 = 0;
+  private y0 = 0;
+  private w = 0;
+  private h = 0;
+
+  constructor(private readonly n: number) {}
+
+  reset(x: Float64Array, y: Float64Array, range: number): void {
+    let minX = Number.POSITIVE_INFINITY;
+    let minY = Number.POSITIVE_INFINITY;
+    let maxX = Number.NEGATIVE_INFINITY;
+    let maxY = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.n; i++) {
+      const cx = Math.floor(x[i]! / range);
+      const cy = Math.floor(y[i]! / range);
+      if (cx < minX) minX = cx;
+      if (cx > maxX) maxX = cx;
+      if (cy < minY) minY = cy;
+      if (cy > maxY) maxY = cy;
+    }
+    this.x0 = minX;
+    this.y0 = minY;
+    this.w = maxX - minX + 1;
+    this.h = maxY - minY + 1;
+    this.dense = this.w <= MAX_SPAN && this.h <= MAX_SPAN;
+    if (!this.dense) {
+      this.sparse.clear();
+      return;
+    }
+    const size = this.w * this.h;
+    if (this.heads.length < size) this.heads = new Int32Array(size);
+    this.heads.fill(-1, 0, size);
+  }
+
+  /** Adds node i to its cell; returns the node it now precedes (-1 for none). */
+  push(cx: number, cy: number, i: number): number {
+    if (!this.dense) {
+      const key = cellKey(cx, cy);
+      const prev = this.sparse.get(key) ?? -1;
+      this.sparse.set(key, i);
+      return prev;
+    }
+    const k = (cx - this.x0) * this.h + (cy - this.y0);
+    const prev = this.heads[k]!;
+    this.heads[k] = i;
+    return prev;
+  }
+
+  head(cx: number, cy: number): number {
+    if (!this.dense) return this.sparse.get(cellKey(cx, cy)) ?? -1;
+    const gx = cx - this.x0;
+    const gy = cy - this.y0;
+    if (gx < 0 || gy < 0 || gx >= this.w || gy >= this.h) return -1;
+    return this.heads[gx * this.h + gy]!;
+  }
+}
+
+const MAX_SPAN = 512;
 
 /** Packs two cell coordinates (within ±2^15 cells) into one integer map key. */
 function cellKey(cx: number, cy: number): number {
