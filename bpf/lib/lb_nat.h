@@ -12,7 +12,8 @@
  * API: mb_lb4_dnat(skb, tuple, nodeport_only, now, &rev_nat_index) -> MB_LB_* result; on MB_LB_OK
  *      the packet and tuple (daddr/dport) now name the backend.
  *      mb_lb4_rev_index(tuple) -> the service that translated a connection with this ORIGINAL
- *      tuple (0: none); mb_lb4_rev_nat(skb, tuple) rewrites a reply's source back to the VIP.
+ *      tuple (0: none); mb_lb4_rev_nat(skb, tuple) rewrites a reply's source back to the VIP;
+ *      mb_lb4_rev_nat_icmp(skb, quoted) does the same for an ICMP error about such a connection.
  */
 #ifndef MB_LB_NAT_H
 #define MB_LB_NAT_H
@@ -157,6 +158,56 @@ static __always_inline __u16 mb_lb4_rev_nat(struct __sk_buff *skb, const struct 
   if (mb_lb4_rewrite(skb, false, t->saddr, rev->address, t->sport, rev->port, t->protocol) < 0)
     return 0;
   return rev->rev_nat_index;
+}
+
+/* An ICMP error about a service-translated connection, arriving at its client (to_pod). The client's
+ * socket is connected to the frontend, so the quoted packet (client -> backend) is rewritten back to
+ * client -> frontend, and the outer source too when the backend itself sent the error (port
+ * unreachable); otherwise the kernel finds no socket for the error (a UDP client waits for a reply
+ * instead of seeing ECONNREFUSED; a TCP client misses "fragmentation needed"). The ICMP checksum and
+ * the quoted IP header's checksum are fixed; the quoted L4 checksum is left alone (no one verifies a
+ * quoted packet's L4 checksum, and a TCP one is usually cut off). `quoted`: the quoted packet's
+ * tuple as it was sent. Returns the service's rev-NAT index, 0 when nothing was rewritten. */
+static __always_inline __u16 mb_lb4_rev_nat_icmp(struct __sk_buff *skb, const struct mb_ct_key *quoted)
+{
+  struct mb_lb4_nat_key k;
+  struct mb_lb4_nat *rev;
+  __u32 l4, inner, icmp_csum;
+  __be16 old_csum, new_csum, new_port;
+  __be32 new_addr, outer_src;
+  __u16 index;
+  __u8 vihl;
+
+  if (quoted->protocol != MB_PROTO_TCP && quoted->protocol != MB_PROTO_UDP)
+    return 0;
+  mb_lb4_nat_key(&k, quoted->daddr, quoted->saddr, quoted->dport, quoted->sport, quoted->protocol, MB_LB_NAT_REV);
+  rev = bpf_map_lookup_elem(&lb4_nat, &k);
+  if (!rev)
+    return 0;
+  new_addr = rev->address;
+  new_port = rev->port;
+  index = rev->rev_nat_index;
+  if (bpf_skb_load_bytes(skb, MB_ETH_HLEN, &vihl, 1) < 0)
+    return 0;
+  l4 = MB_ETH_HLEN + (vihl & 0xf) * 4;
+  icmp_csum = l4 + 2;
+  inner = l4 + 8; /* the quoted IPv4 header: 20 bytes (mb_parse_icmp_quote checked), then its ports */
+  if (bpf_l4_csum_replace(skb, icmp_csum, quoted->dport, new_port, 2) < 0 ||
+      bpf_skb_store_bytes(skb, inner + 22, &new_port, 2, 0) < 0)
+    return 0;
+  if (bpf_skb_load_bytes(skb, inner + 10, &old_csum, 2) < 0 ||
+      bpf_l3_csum_replace(skb, inner + 10, quoted->daddr, new_addr, 4) < 0 ||
+      bpf_skb_load_bytes(skb, inner + 10, &new_csum, 2) < 0 ||
+      bpf_l4_csum_replace(skb, icmp_csum, old_csum, new_csum, 2) < 0 ||
+      bpf_l4_csum_replace(skb, icmp_csum, quoted->daddr, new_addr, 4) < 0 ||
+      bpf_skb_store_bytes(skb, inner + 16, &new_addr, 4, 0) < 0)
+    return 0;
+  if (bpf_skb_load_bytes(skb, MB_IP_SADDR_OFF, &outer_src, 4) == 0 && outer_src == quoted->daddr) {
+    if (bpf_l3_csum_replace(skb, MB_IP_CSUM_OFF, outer_src, new_addr, 4) < 0 ||
+        bpf_skb_store_bytes(skb, MB_IP_SADDR_OFF, &new_addr, 4, 0) < 0)
+      return 0;
+  }
+  return index;
 }
 #endif
 #endif

@@ -129,6 +129,32 @@ describe('packet-level service DNAT in from_pod (client outside the socket-LB cg
     }
   });
 
+  it('an ICMP port unreachable from a backend reaches the client as about the VIP (ECONNREFUSED)', async () => {
+    // a UDP service whose backends listen on nothing: each answers with an ICMP port unreachable
+    // quoting client -> backend, which to_pod rewrites to client -> VIP (and its source to the VIP)
+    const fe = { address: vip, port: 54, protocol: 'UDP' as const, kind: 'ClusterIP' as const };
+    h.dp.services.upsert(
+      fe,
+      backends.map((b) => backend(b, 5999)),
+      { algorithm: 'random' },
+    );
+    try {
+      for (let i = 0; i < 3; i++) {
+        const [r] = await runPeer<{ result: string }>(client.netns, ['udp-connected', vip, '54']).done();
+        expect(r?.result).toBe('ECONNREFUSED');
+      }
+      // a service with a listening backend still answers, so the error is not the datapath's
+      const [ok] = await runPeer<{ result: string; peer: string }>(client.netns, [
+        'udp-connected',
+        vip,
+        '53',
+      ]).done();
+      expect(ok).toMatchObject({ result: 'reply', peer: vip });
+    } finally {
+      h.dp.services.delete(fe);
+    }
+  });
+
   it('replacing the backend set during a stream of new connections fails none (packet path)', async () => {
     const fe = { address: vip, port: 80, protocol: 'TCP' as const, kind: 'ClusterIP' as const };
     const run = runPeer<{ ok: number; failures: number; errors: object }>(client.netns, [

@@ -4,6 +4,9 @@
 //   udp-many IP PORT COUNT            COUNT datagrams, each from a fresh socket; prints {names, peers, failures}
 //   tcp-rate IP PORT TOTAL            TOTAL connect+request, one started per millisecond (at most 64
 //                                     in flight); prints {ok, failures, errors, names, elapsedMs}
+//   udp-connected IP PORT             one datagram from a socket connected to IP:PORT; prints {result}:
+//                                     "reply" (with name, peer), an error code (ECONNREFUSED: an ICMP
+//                                     port unreachable matched the socket), or "timeout"
 //   tcp-hold IP PORT                  one connection; each stdin line "x" is a request: prints
 //                                     {name, peer} per answer, {closed} when it ends
 // Output is one JSON line per result on stdout.
@@ -122,6 +125,19 @@ async function rate(ip, port, total) {
   out({ ok, failures, errors, names, elapsedMs: Date.now() - start });
 }
 
+function connectedDatagram(ip, port) {
+  const s = createSocket('udp4');
+  const done = (o) => {
+    clearTimeout(timer);
+    out(o);
+    s.close();
+  };
+  const timer = setTimeout(() => done({ result: 'timeout' }), 2000);
+  s.on('message', (m, rinfo) => done({ result: 'reply', name: m.toString().trim(), peer: rinfo.address }));
+  s.on('error', (e) => done({ result: e.code ?? e.message }));
+  s.connect(Number(port), ip, () => s.send('q'));
+}
+
 function hold(ip, port) {
   const s = connect({ host: ip, port: Number(port) });
   let buf = '';
@@ -172,6 +188,7 @@ else if (mode === 'tcp-many') await many(request, args[0], args[1], Number(args[
 else if (mode === 'udp-many') await many(datagram, args[0], args[1], Number(args[2]));
 else if (mode === 'tcp-rate') await rate(args[0], args[1], args[2]);
 else if (mode === 'tcp-hold') hold(args[0], args[1]);
+else if (mode === 'udp-connected') connectedDatagram(args[0], args[1]);
 else {
   process.stderr.write(`unknown mode ${mode}\n`);
   process.exit(2);
