@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { compileFilters } from './filters';
 import { makeFlow } from './flowFixture';
 import { MapEngine, type MapView } from './mapEngine';
+import { aggregateServiceMap } from './serviceMap';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 const time = new Date(NOW - 1_000).toISOString();
@@ -57,5 +59,44 @@ describe('MapEngine', () => {
     engine.add([makeFlow({ from: 'a/x', to: 'a/y', time })]);
     engine.reset();
     expect(engine.compute(view, NOW).map.nodes).toHaveLength(0);
+  });
+});
+
+describe('MapEngine running aggregation', () => {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const burst = (n: number, t: number, salt: number) =>
+    Array.from({ length: n }, (_, i) =>
+      makeFlow({
+        from: `ns${(i * 7 + salt) % 3}/c${(i * 13 + salt) % 11}`,
+        to: `ns${i % 2}/s${(i + salt) % 5}`,
+        port: 80 + (i % 3),
+        verdict: (i + salt) % 4 === 0 ? 'DROPPED' : 'FORWARDED',
+        time: at(t + i),
+      }),
+    );
+  const fresh = (flows: ReturnType<typeof burst>, v: MapView, now: number, capacity: number) =>
+    aggregateServiceMap(flows.slice(-capacity).filter(compileFilters(v.filters)), {
+      ...v,
+      nowMs: now,
+      hidden: new Set(v.hidden),
+    });
+
+  it('gives exactly the map of aggregating every kept flow afresh, across windows, evictions and filters', () => {
+    const v: MapView = { ...view, windowMs: 10_000 };
+    const views: MapView[] = [v, { ...v, filters: [{ kind: 'namespace', value: 'ns1', negate: false }] }, v];
+    for (const capacity of [1_000, 150]) {
+      const engine = new MapEngine(capacity);
+      const all: ReturnType<typeof burst> = [];
+      let now = NOW;
+      for (let step = 0; step < 12; step++) {
+        const flows = burst(40, now - 3_000, step);
+        engine.add(flows);
+        all.push(...flows);
+        // mostly small steps (the fold continues), sometimes past the window (it starts afresh)
+        now += step % 5 === 4 ? 8_000 : 300;
+        const vv = views[Math.floor(step / 4) % views.length]!;
+        expect(engine.compute(vv, now).map).toEqual(fresh(all, vv, now, capacity));
+      }
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { Flow } from '@membrane/api';
 import { compileFilters, type FlowFilter } from './filters';
 import { FlowBuffer } from './flowBuffer';
 import { type Layout, layoutGraph, type Point } from './layout';
-import { aggregateServiceMap, type ServiceMap } from './serviceMap';
+import { MapAggregate, type ServiceMap } from './serviceMap';
 import { nodeKeyOf } from './workload';
 
 // Everything the service map computes, in one object that can live in a Web Worker: a copy of the
@@ -38,6 +38,10 @@ export class MapEngine {
   private layoutKey = '';
   /** every client→server pair seen since the last reset, so new ones can be told from repeats */
   private readonly pairs = new Set<string>();
+  /** the running aggregation of the kept flows [fromSeq, toSeq) that pass the view's filters */
+  private running:
+    | { key: string; pass: (f: Flow) => boolean; aggregate: MapAggregate; fromSeq: number; toSeq: number }
+    | undefined;
 
   constructor(capacity: number) {
     this.buffer = new FlowBuffer(capacity);
@@ -66,19 +70,17 @@ export class MapEngine {
   reset(): void {
     this.buffer.clear();
     this.pairs.clear();
+    this.running = undefined;
   }
 
   compute(view: MapView, nowMs: number): MapResult {
     const t0 = performance.now();
-    const pass = compileFilters(view.filters);
-    const map = aggregateServiceMap(this.buffer.filter(pass), {
-      nowMs,
-      windowMs: view.windowMs,
+    const aggregate = this.aggregate(view, nowMs);
+    const map = aggregate.result({
       namespaces: view.namespaces,
       showNoisy: view.showNoisy,
       hidden: new Set(view.hidden),
     });
-    // Lay out only when the set of nodes changed: counts and rates move nothing.
     const t1 = performance.now();
     const key = map.nodes.map((n) => n.id).join('\n');
     if (key !== this.layoutKey) {
@@ -93,5 +95,34 @@ export class MapEngine {
     }
     const timing = { aggregateMs: t1 - t0, layoutMs: performance.now() - t1 };
     return { map, layout: this.layout, flowsKept: this.buffer.size, timing };
+  }
+
+  /**
+   * Folds only the flows that arrived since the last computation into the running aggregation,
+   * as long as that gives exactly what starting afresh would: same filters and window, no kept
+   * flow evicted since, and no flow moving into or out of the window (see MapAggregate.advance).
+   */
+  private aggregate(view: MapView, nowMs: number): MapAggregate {
+    const b = this.buffer;
+    const key = JSON.stringify([view.filters, view.windowMs]);
+    let r = this.running;
+    if (!r || r.key !== key || b.oldestSeq > r.fromSeq || !r.aggregate.advance(nowMs)) {
+      r = {
+        key,
+        pass: r?.key === key ? r.pass : compileFilters(view.filters),
+        aggregate: new MapAggregate(nowMs, view.windowMs),
+        fromSeq: b.oldestSeq,
+        toSeq: b.oldestSeq,
+      };
+      this.running = r;
+    }
+    const fresh: Flow[] = [];
+    for (let seq = r.toSeq; seq < b.accepted; seq++) {
+      const f = b.atSeq(seq)!;
+      if (r.pass(f)) fresh.push(f);
+    }
+    r.aggregate.add(fresh);
+    r.toSeq = b.accepted;
+    return r.aggregate;
   }
 }

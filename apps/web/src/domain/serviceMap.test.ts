@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from './flowFixture';
-import { aggregateServiceMap, isNoisyNode } from './serviceMap';
+import { aggregateServiceMap, isNoisyNode, MapAggregate } from './serviceMap';
 import { stripReplicaSuffix } from './workload';
 
 const T0 = Date.parse('2026-01-01T00:10:00Z');
@@ -120,6 +120,30 @@ describe('aggregateServiceMap', () => {
     f2.source.labels.push('k8s:pod-template-hash=2');
     const web = aggregateServiceMap([f1, f2], opts).nodes.find((n) => n.id === 'a/web')!;
     expect(web.labels).toEqual(['k8s:app=web', 'k8s:io.kubernetes.pod.namespace=a']);
+  });
+});
+
+describe('MapAggregate', () => {
+  const T = Date.parse('2026-01-01T00:10:00Z');
+  const flowAt = (ms: number) => makeFlow({ from: 'a/x', to: 'a/y', time: new Date(ms).toISOString() });
+
+  it('moves its window on while no folded flow would enter or leave it', () => {
+    const agg = new MapAggregate(T, 60_000);
+    agg.add([flowAt(T - 10_000), flowAt(T - 120_000)]);
+    expect(agg.advance(T + 50_000)).toBe(true);
+    agg.add([flowAt(T + 40_000)]);
+    const edge = agg.result({}).edges[0]!;
+    expect([edge.flows, edge.windowFlows]).toEqual([3, 2]);
+    // the flow at T - 10 s would leave a window ending at T + 51 s
+    expect(agg.advance(T + 51_000)).toBe(false);
+  });
+
+  it('refuses to move when a flow is newer than its now (it would enter the window)', () => {
+    const agg = new MapAggregate(T, 60_000);
+    agg.add([flowAt(T + 5_000)]);
+    expect(agg.result({}).edges[0]!.windowFlows).toBe(0);
+    expect(agg.advance(T + 10_000)).toBe(false);
+    expect(agg.advance(T - 1)).toBe(false);
   });
 });
 

@@ -98,20 +98,111 @@ interface NodeAcc extends MapNode {
 }
 
 export function aggregateServiceMap(flows: Iterable<Flow>, opts: MapOptions): ServiceMap {
-  const nodes = new Map<string, NodeAcc>();
-  const edges = new Map<string, EdgeAcc>();
-  const windowStart = opts.nowMs - opts.windowMs;
+  const aggregate = new MapAggregate(opts.nowMs, opts.windowMs);
+  aggregate.add(flows);
+  return aggregate.result(opts);
+}
 
-  const touchNode = (
-    flow: Flow,
-    which: 'source' | 'destination',
-    n: number,
-    inWindow: boolean,
-    t: number,
-  ) => {
+/**
+ * The aggregation as a running fold, so the map of a growing set of flows costs only the new ones:
+ * `add` judges flows against the window ending at `nowMs`; `advance` moves that window to a later
+ * now, and refuses (the caller starts afresh) when a flow already folded in would change sides.
+ */
+export class MapAggregate {
+  private readonly nodes = new Map<string, NodeAcc>();
+  private readonly edges = new Map<string, EdgeAcc>();
+  private windowStart: number;
+  /** the oldest time among the flows counted in the window */
+  private oldestInWindow = Number.POSITIVE_INFINITY;
+  /** a flow time after `nowMs` was folded in (outside the window now, maybe not later) */
+  private sawFuture = false;
+
+  constructor(
+    private nowMs: number,
+    private readonly windowMs: number,
+  ) {
+    this.windowStart = nowMs - windowMs;
+  }
+
+  /** Moves the window to end at `nowMs`; false, and nothing changes, if a folded flow would enter or leave it. */
+  advance(nowMs: number): boolean {
+    if (nowMs < this.nowMs || this.sawFuture || this.oldestInWindow < nowMs - this.windowMs) return false;
+    this.nowMs = nowMs;
+    this.windowStart = nowMs - this.windowMs;
+    return true;
+  }
+
+  add(flows: Iterable<Flow>): void {
+    const edges = this.edges;
+    for (const flow of flows) {
+      const t = flowTimeMs(flow);
+      const n = flow.count ?? 1;
+      const inWindow = t >= this.windowStart && t <= this.nowMs;
+      if (inWindow) this.oldestInWindow = Math.min(this.oldestInWindow, t);
+      else if (t > this.nowMs) this.sawFuture = true;
+      // Replies travel server→client; draw every edge client→server so a connection is one edge.
+      const [from, to] = flow.is_reply
+        ? (['destination', 'source'] as const)
+        : (['source', 'destination'] as const);
+      const source = this.touchNode(flow, from, n, inWindow, t);
+      const target = this.touchNode(flow, to, n, inWindow, t);
+      const id = `${source}->${target}`;
+      let edge = edges.get(id);
+      if (!edge) {
+        edge = {
+          id,
+          source,
+          target,
+          ports: [],
+          protocols: [],
+          http: [],
+          flows: 0,
+          windowFlows: 0,
+          ratePerS: 0,
+          bytes: 0,
+          counts: zeroCounts(),
+          windowCounts: zeroCounts(),
+          verdict: 'forwarded',
+          idle: true,
+          lastSeenMs: 0,
+          portSet: new Set(),
+          protoSet: new Set(),
+          httpSet: new Set(),
+        };
+        edges.set(id, edge);
+      }
+      edge.flows += n;
+      edge.bytes += flow.bytes ?? 0;
+      addVerdict(edge.counts, flow, n);
+      if (inWindow) {
+        edge.windowFlows += n;
+        addVerdict(edge.windowCounts, flow, n);
+      }
+      edge.lastSeenMs = Math.max(edge.lastSeenMs, t);
+      const proto = flowProtocol(flow);
+      if (proto) {
+        edge.protoSet.add(proto);
+        const ports = flowPorts(flow);
+        const serverPort = flow.is_reply ? ports.source : ports.destination;
+        if (serverPort !== undefined) edge.portSet.add(`${proto}/${serverPort}`);
+      }
+      const http = flowHttp(flow);
+      if (http.method) {
+        edge.protoSet.add('HTTP');
+        if (edge.httpSet.size < MAX_HTTP_ENDPOINTS)
+          edge.httpSet.add(`${http.method} ${httpPath(http.url) ?? ''}`);
+      }
+    }
+  }
+
+  result(opts: Omit<MapOptions, 'nowMs' | 'windowMs'>): ServiceMap {
+    return selectVisible(finish(this.nodes, this.edges, this.windowMs), opts);
+  }
+
+  private touchNode(flow: Flow, which: 'source' | 'destination', n: number, inWindow: boolean, t: number) {
     const ep = flow[which];
     const key = nodeKeyOf(ep);
-    let node = nodes.get(key.id);
+    let node = this.nodes.get(key.id);
     if (!node) {
       node = {
         ...key,
@@ -126,7 +217,7 @@ export function aggregateServiceMap(flows: Iterable<Flow>, opts: MapOptions): Se
         podSet: new Set(),
         labelSet: undefined,
       };
-      nodes.set(key.id, node);
+      this.nodes.set(key.id, node);
     }
     node.identitySet.add(ep.identity);
     if (ep.pod_name) node.podSet.add(ep.pod_name);
@@ -137,67 +228,7 @@ export function aggregateServiceMap(flows: Iterable<Flow>, opts: MapOptions): Se
     addVerdict(node.counts, flow, n);
     node.lastSeenMs = Math.max(node.lastSeenMs, t);
     return key.id;
-  };
-
-  for (const flow of flows) {
-    const t = flowTimeMs(flow);
-    const n = flow.count ?? 1;
-    const inWindow = t >= windowStart && t <= opts.nowMs;
-    // Replies travel server→client; draw every edge client→server so a connection is one edge.
-    const [from, to] = flow.is_reply
-      ? (['destination', 'source'] as const)
-      : (['source', 'destination'] as const);
-    const source = touchNode(flow, from, n, inWindow, t);
-    const target = touchNode(flow, to, n, inWindow, t);
-    const id = `${source}->${target}`;
-    let edge = edges.get(id);
-    if (!edge) {
-      edge = {
-        id,
-        source,
-        target,
-        ports: [],
-        protocols: [],
-        http: [],
-        flows: 0,
-        windowFlows: 0,
-        ratePerS: 0,
-        bytes: 0,
-        counts: zeroCounts(),
-        windowCounts: zeroCounts(),
-        verdict: 'forwarded',
-        idle: true,
-        lastSeenMs: 0,
-        portSet: new Set(),
-        protoSet: new Set(),
-        httpSet: new Set(),
-      };
-      edges.set(id, edge);
-    }
-    edge.flows += n;
-    edge.bytes += flow.bytes ?? 0;
-    addVerdict(edge.counts, flow, n);
-    if (inWindow) {
-      edge.windowFlows += n;
-      addVerdict(edge.windowCounts, flow, n);
-    }
-    edge.lastSeenMs = Math.max(edge.lastSeenMs, t);
-    const proto = flowProtocol(flow);
-    if (proto) {
-      edge.protoSet.add(proto);
-      const ports = flowPorts(flow);
-      const serverPort = flow.is_reply ? ports.source : ports.destination;
-      if (serverPort !== undefined) edge.portSet.add(`${proto}/${serverPort}`);
-    }
-    const http = flowHttp(flow);
-    if (http.method) {
-      edge.protoSet.add('HTTP');
-      if (edge.httpSet.size < MAX_HTTP_ENDPOINTS)
-        edge.httpSet.add(`${http.method} ${httpPath(http.url) ?? ''}`);
-    }
   }
-
-  return selectVisible(finish(nodes, edges, opts.windowMs), opts);
 }
 
 const byPortNumber = (a: string, b: string) => {
@@ -207,29 +238,49 @@ const byPortNumber = (a: string, b: string) => {
 };
 
 function finish(nodes: Map<string, NodeAcc>, edges: Map<string, EdgeAcc>, windowMs: number): ServiceMap {
-  const outNodes: MapNode[] = [...nodes.values()].map(({ identitySet, podSet, labelSet, ...n }) => ({
-    ...n,
-    identities: [...identitySet].sort((a, b) => a - b),
-    pods: [...podSet].sort(),
-    labels: [...(labelSet ?? [])].sort(),
-  }));
-  const outEdges: MapEdge[] = [...edges.values()].map(
-    ({ portSet, protoSet, httpSet, windowCounts, ...e }) => ({
-      ...e,
-      ports: [...portSet].sort(byPortNumber),
-      protocols: [...protoSet].sort(),
-      http: [...httpSet].sort(),
+  // Built field by field: rest/spread copies cost several times more, and this runs for every
+  // edge on every refresh. Counts are copied so a map handed out never changes under its reader.
+  const outNodes: MapNode[] = [];
+  for (const n of nodes.values()) {
+    const node: MapNode = {
+      id: n.id,
+      kind: n.kind,
+      name: n.name,
+      identities: [...n.identitySet].sort((a, b) => a - b),
+      pods: [...n.podSet].sort(),
+      labels: [...(n.labelSet ?? [])].sort(),
+      flows: n.flows,
+      windowFlows: n.windowFlows,
+      counts: { ...n.counts },
+      lastSeenMs: n.lastSeenMs,
+    };
+    if (n.namespace !== undefined) node.namespace = n.namespace;
+    outNodes.push(node);
+  }
+  const outEdges: MapEdge[] = [];
+  for (const e of edges.values())
+    outEdges.push({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      ports: [...e.portSet].sort(byPortNumber),
+      protocols: [...e.protoSet].sort(),
+      http: [...e.httpSet].sort(),
+      flows: e.flows,
+      windowFlows: e.windowFlows,
       ratePerS: e.windowFlows / (windowMs / 1000),
+      bytes: e.bytes,
+      counts: { ...e.counts },
+      verdict: categoryOfCounts(e.windowFlows > 0 ? e.windowCounts : e.counts),
       idle: e.windowFlows === 0,
-      verdict: categoryOfCounts(e.windowFlows > 0 ? windowCounts : e.counts),
-    }),
-  );
+      lastSeenMs: e.lastSeenMs,
+    });
   outNodes.sort((a, b) => a.id.localeCompare(b.id));
   outEdges.sort((a, b) => a.id.localeCompare(b.id));
   return { nodes: outNodes, edges: outEdges };
 }
 
-function selectVisible(map: ServiceMap, opts: MapOptions): ServiceMap {
+function selectVisible(map: ServiceMap, opts: Omit<MapOptions, 'nowMs' | 'windowMs'>): ServiceMap {
   const hide = new Set<string>(opts.hidden ?? []);
   if (!opts.showNoisy) for (const n of map.nodes) if (isNoisyNode(n)) hide.add(n.id);
   const nsSet = new Set(opts.namespaces ?? []);
