@@ -281,6 +281,20 @@ describe('socket-level load balancing (cgroup connect4/sendmsg4/recvmsg4/getpeer
     expect(h.dp.services.get(frontend())).toBeUndefined();
   });
 
+  it('a pod reaches a service whose backend is itself (no hairpin needed at the socket layer)', async () => {
+    const self = backends[0] as TestPod;
+    const fe = { ...frontend(), port: 82 };
+    h.dp.services.upsert(fe, [backend(self)], { algorithm: 'random' });
+    try {
+      const r = await requests(self.netns, 'tcp-many', vip, 82, 5, cg.path);
+      expect(r.failures).toBe(0);
+      expect(r.names).toEqual({ [self.name]: 5 });
+      expect(r.peers).toEqual({ [vip]: 5 });
+    } finally {
+      h.dp.services.delete(fe);
+    }
+  });
+
   it('reads back what the datapath holds', () => {
     const list = h.dp.services.list();
     const udp = list.find((s) => s.frontend.protocol === 'UDP');
