@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { C, COMPACT_WIDTH, L4_FULL } from '@membrane/api';
 import { chromium } from 'playwright-core';
 import { startWeb } from '../playwright/lab/webServer';
 import { reniceTree } from './src/reniceTree';
@@ -143,9 +144,15 @@ try {
         this.addEventListener('message', (ev) => {
           if (!window.__firstEventAt) window.__firstEventAt = performance.now();
           if ((window.__eventLog ??= []).length < 200) window.__eventLog.push([performance.now(), String(ev.data).length]);
-          const d = String(ev.data);
-          const at = d.lastIndexOf('"time":"');
-          if (at >= 0 && arrivals.length < 100000) arrivals.push(Date.now() - Date.parse(d.slice(at + 8, at + 32)));
+          // the newest flow of a flows.live message (the relay's compact form, domain/liveWire.ts)
+          const m = String(ev.data).includes('"tuples"') ? JSON.parse(ev.data) : undefined;
+          const b = m && (m.batch ?? m.data?.batch);
+          if (!b || arrivals.length >= 100000) return;
+          let newest = -Infinity;
+          for (let k = 0; k < b.tuples.length; k += ${COMPACT_WIDTH})
+            if (b.tuples[k + ${C.l4}] !== ${L4_FULL}) newest = Math.max(newest, b.t0 + b.tuples[k + ${C.ms}]);
+          for (const f of b.full) newest = Math.max(newest, Date.parse(f.time.slice(0, 23) + 'Z'));
+          if (newest > 0) arrivals.push(Date.now() - newest);
         });
       }
     };

@@ -45,31 +45,35 @@ export async function startSyntheticAgent(
     pairs.push([a, b]);
   }
 
+  // Endpoints as the agent keeps them: one object per workload, shared by its flows.
+  const endpoints = workloads.map((w) => ({
+    identity: w.identity,
+    namespace: w.ns,
+    pod_name: `${w.app}-7d4b9c8f6d-x2x9q`,
+    labels: [`k8s:app=${w.app}`, `k8s:io.kubernetes.pod.namespace=${w.ns}`],
+  }));
   let nextId = 1;
   function flowFor([a, b]: [number, number], dropped: boolean): Flow {
     const s = workloads[a]!;
     const d = workloads[b]!;
-    const ep = (w: typeof s) => ({
-      identity: w.identity,
-      namespace: w.ns,
-      pod_name: `${w.app}-7d4b9c8f6d-x2x9q`,
-      labels: [`k8s:app=${w.app}`, `k8s:io.kubernetes.pod.namespace=${w.ns}`],
-    });
-    return {
+    const flow: Flow = {
       id: nextId++,
-      time: new Date().toISOString(),
+      // RFC 3339 with nanoseconds, as the agent writes it
+      time: `${new Date().toISOString().slice(0, -1)}000000Z`,
       verdict: dropped ? 'DROPPED' : 'FORWARDED',
-      drop_reason_desc: dropped ? 'POLICY_DENIED' : undefined,
       IP: { source: s.ip, destination: d.ip, ipVersion: 'IPv4' },
       l4: { TCP: { source_port: 40_000 + (nextId % 20_000), destination_port: 8080 } },
-      source: ep(s),
-      destination: ep(d),
+      source: endpoints[a]!,
+      destination: endpoints[b]!,
       Type: 'L3_L4',
       node_name: 'bench',
       traffic_direction: 'EGRESS',
       is_reply: false,
       Summary: 'TCP SYN',
     };
+    // absent, not undefined, like the agent's flows (an undefined field is not Hubble JSON)
+    if (dropped) flow.drop_reason_desc = 'POLICY_DENIED';
+    return flow;
   }
 
   type Listener = (batch: readonly Flow[]) => void;

@@ -1,6 +1,7 @@
 'use client';
 
 import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import { LiveWireDecoder } from '../domain/liveWire';
 import { LiveFlowStore } from './liveFlowStore';
 import { useTRPCClient } from './trpc';
 
@@ -13,13 +14,22 @@ export function LiveFlowsProvider({ children }: { children: ReactNode }) {
   const client = useTRPCClient();
   const [store] = useState(() => new LiveFlowStore());
   useEffect(() => {
+    const wire = new LiveWireDecoder();
     const sub = client.flows.live.subscribe(
       { replay: REPLAY },
       {
         onStarted: () => store.setConnection('live'),
         onData: (event) => {
           store.setConnection('live');
-          store.addBatch(event.data.flows, event.data.missed);
+          let flows: ReturnType<LiveWireDecoder['decode']>;
+          try {
+            flows = wire.decode(event.data);
+          } catch (err) {
+            // only a relay/browser version mismatch gets here: say so rather than show nothing
+            store.setConnection('error', err instanceof Error ? err.message : String(err));
+            return;
+          }
+          store.addBatch(flows, event.data.batch.missed);
         },
         onError: (err) => store.setConnection('error', err.message),
         onConnectionStateChange: (state) => {

@@ -1,17 +1,18 @@
 'use client';
 
 import type { Flow } from '@membrane/api';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useFlowView } from '../client/useFlowView';
 import { useViewState } from '../client/useViewState';
 import { COLUMNS, DEFAULT_COLUMNS, resolveColumns } from '../domain/columns';
 import { flowsToCsv, flowsToJson } from '../domain/flowExport';
+import { rowWindow, scrollToRow } from '../domain/rowWindow';
 import { FlowDrawer } from './FlowDrawer';
 import { Icon } from './Icon';
 import { VerdictBadge } from './VerdictBadge';
 
 const ROW_HEIGHT = 30;
+const OVERSCAN = 12;
 const COLUMNS_KEY = 'membrane.flowColumns';
 
 function download(name: string, type: string, body: string) {
@@ -55,23 +56,39 @@ export function FlowsTable() {
   // Newest first: row i shows the i-th newest matching flow.
   const rowFlow = useCallback((i: number) => flowView.at(flowView.length - 1 - i), [flowView]);
 
-  const virtualizer = useVirtualizer({
-    count: length,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
+  // The scroll position and viewport height, as state: the rows drawn are a pure function of them
+  // and the row count (rowWindow), O(visible rows) per frame however many flows are kept.
+  const [scroll, setScroll] = useState({ top: 0, height: 0 });
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setScroll({ top: el.scrollTop, height: el.clientHeight });
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   // When not following, keep the rows under the reader's eyes still as new ones arrive on top.
+  // Before paint, and the window moves with it in the same frame (no blank rows). Reading or
+  // writing scrollTop forces a layout, so while following at the top the element is not touched.
   const prevLength = useRef(length);
   useLayoutEffect(() => {
     const added = length - prevLength.current;
     prevLength.current = length;
     const el = scroller.current;
     if (!el || added <= 0) return;
-    if (follow) el.scrollTop = 0;
-    else if (el.scrollTop > 0) el.scrollTop += added * ROW_HEIGHT;
-  }, [length, follow]);
+    const top = follow ? 0 : scroll.top > 0 ? scroll.top + added * ROW_HEIGHT : 0;
+    if (top === scroll.top) return;
+    el.scrollTop = top;
+    setScroll({ top: el.scrollTop, height: scroll.height });
+  }, [length, follow, scroll]);
+
+  const rows = rowWindow(length, ROW_HEIGHT, scroll.top, scroll.height, OVERSCAN);
+  const scrollRowIntoView = useCallback((row: number) => {
+    const el = scroller.current;
+    if (el) el.scrollTop = scrollToRow(row, ROW_HEIGHT, el.scrollTop, el.clientHeight);
+  }, []);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -86,13 +103,13 @@ export function FlowsTable() {
         if (f) {
           setSelected(f);
           setFollow(false);
-          virtualizer.scrollToIndex(Math.max(0, row), { align: 'auto' });
+          scrollRowIntoView(Math.max(0, row));
         }
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [selected, flowView, rowFlow, virtualizer]);
+  }, [selected, flowView, rowFlow, scrollRowIntoView]);
 
   const exportAs = (kind: 'csv' | 'json') => {
     const flows = flowView.toArray();
@@ -170,7 +187,10 @@ export function FlowsTable() {
           className="table-scroll"
           data-testid="flows-scroll"
           onScroll={(e) => {
-            if (e.currentTarget.scrollTop > ROW_HEIGHT && follow) setFollow(false);
+            const { scrollTop, clientHeight } = e.currentTarget;
+            if (scrollTop !== scroll.top || clientHeight !== scroll.height)
+              setScroll({ top: scrollTop, height: clientHeight });
+            if (scrollTop > ROW_HEIGHT && follow) setFollow(false);
           }}
         >
           {length === 0 ? (
@@ -187,19 +207,20 @@ export function FlowsTable() {
               )}
             </div>
           ) : (
-            <div style={{ height: virtualizer.getTotalSize(), minWidth: width, position: 'relative' }}>
-              {virtualizer.getVirtualItems().map((item) => {
-                const f = rowFlow(item.index);
+            <div style={{ height: length * ROW_HEIGHT, minWidth: width, position: 'relative' }}>
+              {Array.from({ length: rows.end - rows.start }, (_, k) => {
+                const index = rows.start + k;
+                const f = rowFlow(index);
                 if (!f) return null;
                 const dropped = f.verdict === 'DROPPED';
                 return (
                   <button
                     type="button"
-                    key={item.key}
+                    key={index}
                     className={`row${selected === f ? ' sel' : ''}${dropped ? ' dropped' : ''}`}
                     data-testid="flow-row"
                     data-verdict={f.verdict}
-                    style={{ top: item.start, height: ROW_HEIGHT, width }}
+                    style={{ top: index * ROW_HEIGHT, height: ROW_HEIGHT, width }}
                     onClick={() => setSelected(f)}
                   >
                     {columns.map((c) => (

@@ -1,4 +1,4 @@
-import type { Flow } from '@membrane/api';
+import { CompactDecoder, type CompactFlowBatch, type Flow } from '@membrane/api';
 import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import {
   type AgentApi,
@@ -52,12 +52,21 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
     return r.role;
   }
 
+  /**
+   * The compact stream (flows.subscribeCompact: numbers and a dictionary instead of ~800 bytes
+   * of JSON per flow, for the agent to write and the relay to parse) unless this agent has none:
+   * a stream that fails before its first message switches to the other form for the next try.
+   */
+  let compact = true;
+
   async function* subscribeOnce(
     afterId: number | undefined,
     signal: AbortSignal,
     onId: (id: number) => void,
   ) {
     const queue: FlowBatch[] = [];
+    const decoder = compact ? new CompactDecoder() : undefined;
+    let received = false;
     let missed = 0;
     let done = false;
     let failure: unknown;
@@ -66,11 +75,30 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
       wake?.();
       wake = undefined;
     };
-    const sub = client.subscription('flows.subscribe', afterId === undefined ? {} : { afterId }, {
+    const path = decoder ? 'flows.subscribeCompact' : 'flows.subscribe';
+    const sub = client.subscription(path, afterId === undefined ? {} : { afterId }, {
       onData(value: unknown) {
-        const v = value as { id?: string; data?: FlowBatch } | FlowBatch;
-        const batch = 'flows' in v ? v : v.data;
-        if (!batch) return;
+        if (done) return;
+        received = true;
+        const v = value as { id?: string; data?: unknown };
+        const payload = (v && typeof v === 'object' && 'data' in v ? v.data : v) as
+          | FlowBatch
+          | CompactFlowBatch
+          | undefined;
+        if (!payload) return;
+        let batch: FlowBatch;
+        try {
+          batch =
+            'tuples' in payload && decoder
+              ? { flows: decoder.decode(payload), missed: payload.missed }
+              : (payload as FlowBatch);
+        } catch (err) {
+          // a message the decoder cannot use: end this stream, the next one resumes after the last id
+          failure = err;
+          done = true;
+          notify();
+          return;
+        }
         if (queue.length >= MAX_QUEUED_BATCHES) missed += queue.shift()!.flows.length;
         queue.push(batch);
         notify();
@@ -102,6 +130,7 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
           wake = r;
         });
       }
+      if (!received && !signal.aborted) compact = !compact;
       if (failure && !signal.aborted) throw toAgentError(failure, url);
     } finally {
       signal.removeEventListener('abort', onAbort);

@@ -1,6 +1,7 @@
 import type { Flow } from '@membrane/api';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '../../domain/flowFixture';
+import { type LiveBatch, LiveWireDecoder } from '../../domain/liveWire';
 import { type AgentApi, AgentError, type FlowBatch, type Role } from '../agentApi';
 import type { RelayContext } from './context';
 import { BROWSER_BATCH, parseResumeIds, relayRouter } from './router';
@@ -105,11 +106,12 @@ describe('relay router', () => {
     const stream = await caller.flows.live({ replay: 10 });
     const it = stream[Symbol.asyncIterator]();
     const seen: string[] = [];
+    const wire = new LiveWireDecoder();
     const next = async () => {
       const { value } = await it.next();
-      const [id, batch] = value as unknown as [string, { agent: string; flows: Flow[] }];
-      seen.push(batch.agent);
-      return { id, batch };
+      const [id, message] = value as unknown as [string, LiveBatch];
+      seen.push(message.agent);
+      return { id, batch: { flows: wire.decode(message) } };
     };
     await next();
     await next();
@@ -129,9 +131,10 @@ describe('relay router', () => {
     const it = (await caller.flows.live({ replay: many.length }))[Symbol.asyncIterator]();
     const sizes: number[] = [];
     const ids: Record<string, number>[] = [];
+    const wire = new LiveWireDecoder();
     for (let k = 0; k < 3; k++) {
-      const [id, batch] = (await it.next()).value as unknown as [string, { flows: Flow[] }];
-      sizes.push(batch.flows.length);
+      const [id, message] = (await it.next()).value as unknown as [string, LiveBatch];
+      sizes.push(wire.decode(message).length);
       ids.push(parseResumeIds(id));
     }
     expect(sizes).toEqual([BROWSER_BATCH, BROWSER_BATCH, 1]);
@@ -152,7 +155,7 @@ describe('relay router', () => {
     });
     const it = stream[Symbol.asyncIterator]();
     const { value } = await it.next();
-    expect((value as unknown as [string, { flows: Flow[] }])[1].flows).toEqual([a2]);
+    expect(new LiveWireDecoder().decode((value as unknown as [string, LiveBatch])[1])).toEqual([a2]);
     abort.abort();
     await it.return?.();
   });

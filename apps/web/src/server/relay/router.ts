@@ -1,8 +1,10 @@
 import type { Flow } from '@membrane/api';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import type { LiveBatch } from '../../domain/liveWire';
 import type { AgentApi, ApplyResult, FlowBatch, PolicySummary } from '../agentApi';
 import { adminProcedure, asTrpcError, router, signedInProcedure } from './context';
+import { LiveWireEncoder } from './liveWireEncoder';
 import { mergeStreams } from './mergeStreams';
 
 // The browser's API: one origin, many agents. Reads fan out to every agent and merge; changes go
@@ -15,7 +17,9 @@ const PolicyRef = z.object({ kind: PolicyKind, namespace: z.string().optional(),
 /** most flows in one message to the browser */
 export const BROWSER_BATCH = 500;
 
-export interface LiveBatch extends FlowBatch {
+export type { LiveBatch };
+
+interface AgentBatch extends FlowBatch {
   agent: string;
 }
 
@@ -99,9 +103,11 @@ export const relayRouter = router({
         signal?.addEventListener('abort', () => stop.abort(), { once: true });
         const lastIds = parseResumeIds(input.lastEventId);
         const resuming = Object.keys(lastIds).length > 0;
+        // Flows go to the browser in the compact form (domain/liveWire.ts), one dictionary per agent.
+        const wire = new LiveWireEncoder();
         try {
           const streams = ctx.agents.map((agent) =>
-            (async function* (): AsyncGenerator<LiveBatch> {
+            (async function* (): AsyncGenerator<AgentBatch> {
               let after = lastIds[agent.url];
               if (!resuming && input.replay > 0) {
                 const recent = await agent.recentFlows(input.replay);
@@ -123,7 +129,10 @@ export const relayRouter = router({
                   : batch.flows.slice(i, i + BROWSER_BATCH);
               const last = flows.at(-1);
               if (last) lastIds[batch.agent] = last.id;
-              yield tracked(JSON.stringify(lastIds), { ...batch, flows, missed: i === 0 ? batch.missed : 0 });
+              yield tracked(
+                JSON.stringify(lastIds),
+                wire.encode(batch.agent, flows, i === 0 ? batch.missed : 0) satisfies LiveBatch,
+              );
             }
           }
         } catch (err) {
