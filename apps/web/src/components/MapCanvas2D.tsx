@@ -2,7 +2,7 @@
 
 import { select, type ZoomBehavior, type ZoomTransform, zoom, zoomIdentity } from 'd3';
 import { useEffect, useImperativeHandle, useRef } from 'react';
-import { type EdgeGeometry, edgeGeometry, fitTransform } from '../domain/geometry';
+import { type EdgeCurve, edgeCurve, edgeGeometry, fitTransform } from '../domain/geometry';
 import { type Layout, NODE_HEIGHT, NODE_WIDTH } from '../domain/layout';
 import type { MapEdge, MapNode, ServiceMap } from '../domain/serviceMap';
 import { VERDICT_STYLES, type VerdictCategory } from '../domain/verdictStyle';
@@ -22,7 +22,7 @@ interface Props {
 }
 
 interface Prepared {
-  edges: { edge: MapEdge; g: EdgeGeometry; a: { x: number; y: number }; b: { x: number; y: number } }[];
+  edges: { edge: MapEdge; g: EdgeCurve; a: { x: number; y: number }; b: { x: number; y: number } }[];
   /** every edge of one style in one path, built once per data change: a frame is a few strokes */
   byStyle: Map<string, Path2D>;
   bounds: { x: number; y: number; width: number; height: number } | null;
@@ -33,7 +33,7 @@ function prepare(map: ServiceMap, layout: Layout): Prepared {
   for (const e of map.edges) {
     const a = layout.positions.get(e.source);
     const b = layout.positions.get(e.target);
-    if (a && b) edges.push({ edge: e, g: edgeGeometry(a, b, NODE_WIDTH, NODE_HEIGHT), a, b });
+    if (a && b) edges.push({ edge: e, g: edgeCurve(a, b, NODE_WIDTH, NODE_HEIGHT), a, b });
   }
   const byStyle = new Map<string, Path2D>();
   for (const { edge, g } of edges) {
@@ -58,7 +58,7 @@ function prepare(map: ServiceMap, layout: Layout): Prepared {
 }
 
 /** Points along a quadratic edge, for hit testing. */
-function samples(g: EdgeGeometry): { x: number; y: number }[] {
+function samples(g: EdgeCurve): { x: number; y: number }[] {
   const out = [];
   for (let t = 0; t <= 1; t += 0.1) {
     const u = 1 - t;
@@ -172,7 +172,7 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     if (selEdge) {
       ctx.lineWidth = 4 / Math.max(t.k, 0.6);
       ctx.strokeStyle = color('var(--accent)');
-      ctx.stroke(new Path2D(selEdge.g.d));
+      ctx.stroke(new Path2D(edgeGeometry(selEdge.a, selEdge.b, NODE_WIDTH, NODE_HEIGHT).d));
     }
 
     // Nodes: cards batched into one fill and one stroke; text only when legible.

@@ -34,6 +34,12 @@ export function relax(input: RelaxInput): void {
   const vy = new Float64Array(n);
   const degree = new Uint32Array(n);
   for (let l = 0; l < links.length; l++) degree[links[l]!] = degree[links[l]!]! + 1;
+  // Springs between two pinned nodes move nothing: only the others are stepped (a few new nodes
+  // among a settled group cost little), and a pinned end's velocity stays zero.
+  const active: number[] = [];
+  for (let l = 0; l + 1 < links.length; l += 2)
+    if (!pinned[links[l]!] || !pinned[links[l + 1]!]) active.push(links[l]!, links[l + 1]!);
+  const springs = Uint32Array.from(active);
   const next = new Int32Array(n);
   const grid = new CellGrid(n);
   const range2 = range * range;
@@ -44,9 +50,9 @@ export function relax(input: RelaxInput): void {
   for (let tick = 0; tick < ticks; tick++) {
     alpha += (0 - alpha) * alphaDecay;
 
-    for (let l = 0; l + 1 < links.length; l += 2) {
-      const a = links[l]!;
-      const b = links[l + 1]!;
+    for (let l = 0; l + 1 < springs.length; l += 2) {
+      const a = springs[l]!;
+      const b = springs[l + 1]!;
       let dx = x[b]! + vx[b]! - x[a]! - vx[a]!;
       let dy = y[b]! + vy[b]! - y[a]! - vy[a]!;
       // sqrt, not Math.hypot: hypot's overflow care costs several times more, in the hottest loop
@@ -56,10 +62,14 @@ export function relax(input: RelaxInput): void {
       dy *= k;
       // Split by degree as d3 does: a hub moves less than the leaf it pulls.
       const share = degree[a]! / (degree[a]! + degree[b]!);
-      vx[b] = vx[b]! - dx * share;
-      vy[b] = vy[b]! - dy * share;
-      vx[a] = vx[a]! + dx * (1 - share);
-      vy[a] = vy[a]! + dy * (1 - share);
+      if (!pinned[b]) {
+        vx[b] = vx[b]! - dx * share;
+        vy[b] = vy[b]! - dy * share;
+      }
+      if (!pinned[a]) {
+        vx[a] = vx[a]! + dx * (1 - share);
+        vy[a] = vy[a]! + dy * (1 - share);
+      }
     }
 
     for (let i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxExit, edgeGeometry, edgeWidth, fitTransform } from './geometry';
+import { boxExit, edgeCurve, edgeGeometry, edgeWidth, fitTransform } from './geometry';
 
 describe('geometry', () => {
   it('leaves a box on its border', () => {
@@ -32,5 +32,16 @@ describe('geometry', () => {
     expect(t.k).toBeCloseTo(0.5);
     expect(t.x).toBeCloseTo(20);
     expect(t.y).toBeCloseTo(270 - 125);
+  });
+
+  it('draws the same curve on a canvas as in the SVG path', () => {
+    const a = { x: 0, y: 0 };
+    const b = { x: 400, y: 130 };
+    const { d, ...points } = edgeGeometry(a, b, 176, 58);
+    expect(edgeCurve(a, b, 176, 58)).toEqual(points);
+    const r = (n: number) => Math.round(n * 10) / 10;
+    expect(d).toBe(
+      `M${r(points.start.x)},${r(points.start.y)} Q${r(points.control.x)},${r(points.control.y)} ${r(points.end.x)},${r(points.end.y)}`,
+    );
   });
 });

@@ -25,12 +25,14 @@ export interface EdgeGeometry {
   mid: Point;
 }
 
-export function edgeGeometry(a: Point, b: Point, w: number, h: number, bend = 0.12): EdgeGeometry {
+/** The curve's points without its SVG path text: what a canvas needs, for thousands of edges. */
+export type EdgeCurve = Omit<EdgeGeometry, 'd'>;
+
+export function edgeCurve(a: Point, b: Point, w: number, h: number, bend = 0.12): EdgeCurve {
   if (a.x === b.x && a.y === b.y) {
     // A workload talking to itself: a small loop above the card.
     const top = { x: a.x, y: a.y - h / 2 };
     return {
-      d: `M${top.x - 14},${top.y} C${top.x - 30},${top.y - 46} ${top.x + 30},${top.y - 46} ${top.x + 14},${top.y}`,
       start: { x: top.x - 14, y: top.y },
       control: { x: top.x, y: top.y - 60 },
       end: { x: top.x + 14, y: top.y },
@@ -48,13 +50,22 @@ export function edgeGeometry(a: Point, b: Point, w: number, h: number, bend = 0.
     x: 0.25 * start.x + 0.5 * c.x + 0.25 * end.x,
     y: 0.25 * start.y + 0.5 * c.y + 0.25 * end.y,
   };
+  return { start, control: c, end, mid };
+}
+
+export function edgeGeometry(a: Point, b: Point, w: number, h: number, bend = 0.12): EdgeGeometry {
+  const g = edgeCurve(a, b, w, h, bend);
+  if (a.x === b.x && a.y === b.y) {
+    const top = { x: a.x, y: a.y - h / 2 };
+    return {
+      ...g,
+      d: `M${top.x - 14},${top.y} C${top.x - 30},${top.y - 46} ${top.x + 30},${top.y - 46} ${top.x + 14},${top.y}`,
+    };
+  }
   const r = (n: number) => Math.round(n * 10) / 10;
   return {
-    d: `M${r(start.x)},${r(start.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}`,
-    start,
-    control: c,
-    end,
-    mid,
+    ...g,
+    d: `M${r(g.start.x)},${r(g.start.y)} Q${r(g.control.x)},${r(g.control.y)} ${r(g.end.x)},${r(g.end.y)}`,
   };
 }
 

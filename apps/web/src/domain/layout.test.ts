@@ -73,4 +73,19 @@ describe('layoutGraph', () => {
     expect(positions.size).toBe(1001);
     expect(ms).toBeLessThan(1500);
   });
+
+  it('fits a few new nodes into a settled 1,000-node map without moving it or covering a card', () => {
+    const g = graph(20, 50, 9_000);
+    const some = g.nodes.filter((_, i) => i % 60 !== 7);
+    const first = layoutGraph(some, g.edges).positions;
+    const { positions } = layoutGraph(g.nodes, g.edges, first);
+    for (const [id, p] of first) expect(positions.get(id)).toEqual(p);
+    for (const n of g.nodes) {
+      if (first.has(n.id)) continue;
+      const p = positions.get(n.id)!;
+      for (const [id, q] of positions)
+        if (id !== n.id)
+          expect(Math.abs(p.x - q.x) < NODE_WIDTH * 0.8 && Math.abs(p.y - q.y) < 40).toBe(false);
+    }
+  });
 });

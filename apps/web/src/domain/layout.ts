@@ -1,8 +1,9 @@
 import { relax } from './forceRelax';
 
 // Pure, deterministic layout of the service map. Nodes that already have a position keep it
-// exactly (they are pinned), so the map never jumps when traffic adds a node or an edge; only new
-// nodes are simulated, starting next to their namespace's group or their neighbours. Namespaces get
+// exactly (they are pinned), so the map never jumps when traffic adds a node or an edge. A new
+// node joining a placed group takes the first free spot on a spiral around its neighbours (no
+// simulation: cheap, and never on a card); groups that are all new are simulated. Namespaces get
 // anchors on a grid, entities (world, host, …) a column to the left of it.
 
 export interface Point {
@@ -94,6 +95,14 @@ function groupAnchors(
   return anchors;
 }
 
+/** Whether a card centred at (x, y) would cover part of one of these. */
+function isTaken(cards: readonly Point[], x: number, y: number): boolean {
+  for (const c of cards)
+    if (Math.abs(c.x - x) < NODE_WIDTH + GROUP_PAD / 2 && Math.abs(c.y - y) < NODE_HEIGHT + GROUP_PAD)
+      return true;
+  return false;
+}
+
 /** Sunflower spiral: evenly spread, deterministic starting offsets inside a group. */
 function spiral(i: number): Point {
   const r = SPACING * 0.6 * Math.sqrt(i);
@@ -164,6 +173,7 @@ export function layoutGraph(
   for (const [g, list] of members) {
     const anchor = anchors.get(g)!;
     let placedInGroup = list.filter((n) => previous.has(n.id)).length;
+    const taken: Point[] = list.flatMap((n) => previous.get(n.id) ?? []);
     for (const n of list) {
       const prev = previous.get(n.id);
       const node: SimNode = { id: n.id, group: g, anchor };
@@ -177,10 +187,20 @@ export function layoutGraph(
           return p && groupOfId.get(id) === g ? [p] : [];
         });
         const base = near.length > 0 ? centroid(near) : anchor;
-        const off = spiral(placedInGroup++);
-        node.x = base.x + off.x;
-        node.y = base.y + off.y;
-        fresh.push(node);
+        let off = spiral(placedInGroup++);
+        if (taken.length > 0) {
+          // Joining cards that stay put: the first free spot along the spiral, and no simulation.
+          // Pinned cards do not make way, so springs towards them would only pull it into a gap.
+          for (let k = 0; k < 200 && isTaken(taken, base.x + off.x, base.y + off.y); k++)
+            off = spiral(placedInGroup++);
+          node.x = node.fx = base.x + off.x;
+          node.y = node.fy = base.y + off.y;
+          taken.push({ x: node.x, y: node.y });
+        } else {
+          node.x = base.x + off.x;
+          node.y = base.y + off.y;
+          fresh.push(node);
+        }
       }
       sim.push(node);
       byId.set(n.id, node);
