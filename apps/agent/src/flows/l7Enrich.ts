@@ -16,38 +16,57 @@ export function urlPath(url: string): string {
 }
 
 /** Hubble's summary line: "HTTP/1.1 GET http://…" for requests, "HTTP/1.1 200 3ms (GET http://…)" for responses. */
-export function l7Summary(r: L7Record): string {
+export function l7Summary(r: Pick<L7Record, 'type' | 'http' | 'latencyNs'>): string {
   const { method, url, protocol, code } = r.http;
   if (r.type === 'REQUEST') return `${protocol} ${method} ${url}`;
   const ms = r.latencyNs === undefined ? '' : ` ${Math.round(r.latencyNs / 1e6)}ms`;
   return `${protocol} ${code ?? 0}${ms} (${method} ${url})`;
 }
 
-export function l7Extra(r: L7Record): FlowExtra {
-  const http: NonNullable<FlowExtra['l7']['http']> = {
-    method: r.http.method,
-    url: r.http.url,
-    protocol: r.http.protocol,
-  };
-  if (r.http.code !== undefined) http.code = r.http.code;
-  // shared, not copied: records are not changed after the proxy hands them over (l7Record.ts), and
-  // copying (object spread especially) was a measurable share of the proxy's CPU per request
-  if (r.http.headers && r.http.headers.length > 0) http.headers = r.http.headers;
-  const l7: FlowExtra['l7'] = { type: r.type };
-  if (r.latencyNs !== undefined) l7.latency_ns = Math.round(r.latencyNs);
-  l7.http = http;
-  const extra: FlowExtra = { l7, summary: l7Summary(r) };
-  if (r.policy && r.policy.length > 0) {
-    const denied = r.verdict === 'DROPPED';
-    extra.policyField =
-      r.direction === 'ingress'
-        ? denied
-          ? 'ingress_denied_by'
-          : 'ingress_allowed_by'
-        : denied
-          ? 'egress_denied_by'
-          : 'egress_allowed_by';
-    extra.policy = r.policy;
+// An L7 flow's extra part stays in the flow store for as long as the flow does, so it holds as few
+// objects as it can: the record's own http object (records are not changed once handed over, see
+// l7Record.ts) and the summary computed when read. Every object kept per flow is copied by each
+// young-generation GC it survives; at tens of thousands of requests a second those copies were
+// the proxy's longest pauses.
+class L7FlowExtra implements FlowExtra {
+  readonly l7: FlowExtra['l7'];
+  policyField?: FlowExtra['policyField'];
+  policy?: FlowExtra['policy'];
+
+  constructor(r: L7Record) {
+    const h = r.http;
+    const http =
+      h.headers && h.headers.length === 0 ? { method: h.method, url: h.url, protocol: h.protocol } : h;
+    if (http !== h && h.code !== undefined) (http as L7Record['http']).code = h.code;
+    this.l7 =
+      r.latencyNs === undefined
+        ? { type: r.type, http }
+        : { type: r.type, latency_ns: Math.round(r.latencyNs), http };
+    if (r.policy && r.policy.length > 0) {
+      const denied = r.verdict === 'DROPPED';
+      this.policyField =
+        r.direction === 'ingress'
+          ? denied
+            ? 'ingress_denied_by'
+            : 'ingress_allowed_by'
+          : denied
+            ? 'egress_denied_by'
+            : 'egress_allowed_by';
+      this.policy = r.policy;
+    }
   }
-  return extra;
+
+  get summary(): string {
+    const l7 = this.l7;
+    const http = l7.http as L7Record['http'];
+    return l7Summary({
+      type: l7.type === 'RESPONSE' ? 'RESPONSE' : 'REQUEST',
+      http,
+      latencyNs: l7.latency_ns,
+    });
+  }
+}
+
+export function l7Extra(r: L7Record): FlowExtra {
+  return new L7FlowExtra(r);
 }
