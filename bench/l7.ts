@@ -168,6 +168,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    if (PROFILE) await new Promise((r) => setTimeout(r, 2000)); // the last profile is written async
     const med = (kind: 'direct' | 'proxy', f: (w: WrkResult) => number) => median(runs[kind].map(f));
     const ratios = runs.proxy.map((p, i) => p.rps / (runs.direct[i] as WrkResult).rps);
     const added = runs.proxy.map((p, i) => p.p99Ms - (runs.direct[i] as WrkResult).p99Ms);

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   });
   const upstreamPort = Number(String((await once(server.stdout, 'data'))[0]).trim());
   const child = fork(process.argv[1] as string, ['--serve', String(upstreamPort)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(process.env.L7LOOP_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, ...(profile ? { MEMBRANE_CPU_PROFILE: profile } : {}) },
   });
   try {
