@@ -90,7 +90,7 @@ describe('MapEngine running aggregation', () => {
       let now = NOW;
       for (let step = 0; step < 12; step++) {
         const flows = burst(40, now - 3_000, step);
-        engine.add(flows);
+        engine.add(flows, now);
         all.push(...flows);
         // mostly small steps (the fold continues), sometimes past the window (it starts afresh)
         now += step % 5 === 4 ? 8_000 : 300;

@@ -51,8 +51,12 @@ export class MapEngine {
    * Keeps the flows; true when one of them joins a pair of workloads never seen before, i.e. the
    * map may gain a node or an edge (before filters), which is worth showing sooner than new counts.
    */
-  add(flows: readonly Flow[]): boolean {
+  add(flows: readonly Flow[], nowMs = Date.now()): boolean {
     this.buffer.push(flows);
+    // Folded in as they come, while the worker would otherwise wait for the next message: the
+    // refresh that follows a burst then only has to finish the map. (It starts afresh instead when
+    // the fold cannot go on exactly.)
+    if (this.running && !this.catchUp(nowMs)) this.running = undefined;
     let grew = false;
     for (const f of flows) {
       // The same orientation as the aggregation: replies count for the client→server edge.
@@ -98,24 +102,31 @@ export class MapEngine {
   }
 
   /**
-   * Folds only the flows that arrived since the last computation into the running aggregation,
-   * as long as that gives exactly what starting afresh would: same filters and window, no kept
-   * flow evicted since, and no flow moving into or out of the window (see MapAggregate.advance).
+   * The running aggregation for this view, brought up to date. Only flows not folded in yet are
+   * added, as long as that gives exactly what starting afresh would: same filters and window, no
+   * kept flow evicted since, and no flow moving into or out of the window (MapAggregate.advance).
    */
   private aggregate(view: MapView, nowMs: number): MapAggregate {
-    const b = this.buffer;
     const key = JSON.stringify([view.filters, view.windowMs]);
-    let r = this.running;
-    if (!r || r.key !== key || b.oldestSeq > r.fromSeq || !r.aggregate.advance(nowMs)) {
-      r = {
-        key,
-        pass: r?.key === key ? r.pass : compileFilters(view.filters),
-        aggregate: new MapAggregate(nowMs, view.windowMs),
-        fromSeq: b.oldestSeq,
-        toSeq: b.oldestSeq,
-      };
-      this.running = r;
-    }
+    const r = this.running;
+    if (r && r.key === key && this.catchUp(nowMs)) return r.aggregate;
+    const b = this.buffer;
+    this.running = {
+      key,
+      pass: r?.key === key ? r.pass : compileFilters(view.filters),
+      aggregate: new MapAggregate(nowMs, view.windowMs),
+      fromSeq: b.oldestSeq,
+      toSeq: b.oldestSeq,
+    };
+    this.catchUp(nowMs);
+    return this.running.aggregate;
+  }
+
+  /** Folds the kept flows not yet in the running aggregation into it; false if it cannot be kept. */
+  private catchUp(nowMs: number): boolean {
+    const r = this.running;
+    const b = this.buffer;
+    if (!r || b.oldestSeq > r.fromSeq || !r.aggregate.advance(nowMs)) return false;
     const fresh: Flow[] = [];
     for (let seq = r.toSeq; seq < b.accepted; seq++) {
       const f = b.atSeq(seq)!;
@@ -123,6 +134,6 @@ export class MapEngine {
     }
     r.aggregate.add(fresh);
     r.toSeq = b.accepted;
-    return r.aggregate;
+    return true;
   }
 }
