@@ -144,12 +144,18 @@ async function measureFlows(
     firstAt = 0;
     // CPU samples through the run, so the figure covers the busy window, not the idle tail.
     const samples: { t: number; agent: number; bench: number }[] = [];
-    const sample = () =>
-      samples.push({
-        t: performance.now(),
-        agent: processCpuSeconds(agentPid),
-        bench: processCpuSeconds('self'),
-      });
+    let agentGone = false;
+    const sample = () => {
+      try {
+        samples.push({
+          t: performance.now(),
+          agent: processCpuSeconds(agentPid),
+          bench: processCpuSeconds('self'),
+        });
+      } catch {
+        agentGone = true; // reported with the agent's log below, not as a sampler crash
+      }
+    };
     sample();
     const sampler = setInterval(sample, 100);
     // The agent's own pipeline count, to tell its ingest rate from the subscription's delivery.
@@ -190,6 +196,8 @@ async function measureFlows(
     clearInterval(sampler);
     clearInterval(pipelinePoll);
     sample();
+    if (agentGone)
+      throw new Error(`the agent exited during the flow phase; its log ends:\n${h.log.slice(-4000)}`);
     const after = await readAgentCounters(h.url, h.token());
     const threads1 = threadCpuByName(agentPid);
     const threads: Record<string, number> = {};
