@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { startWeb } from '../playwright/lab/webServer';
 import { reniceTree } from './src/reniceTree';
 import { spawnSyntheticAgent } from './src/syntheticAgentProcess';
+import { treeCpuByRole } from './src/treeCpu';
 
 const NAMESPACES = 20;
 const PER_NAMESPACE = 50;
@@ -251,6 +252,17 @@ try {
     await page.waitForTimeout(1_000);
     await page.evaluate('window.__arrivals.length = 0');
     await startProfile('flows');
+    // CPU of each hop over the measured 10 s: the synthetic agent, the relay (next-server), Chromium.
+    const roleOf = (cmd: string) =>
+      cmd.includes('syntheticAgent')
+        ? 'agent'
+        : cmd.includes('next-server') || cmd.includes('next start')
+          ? 'relay'
+          : cmd.includes('chromium')
+            ? 'browser'
+            : undefined;
+    const cpuBefore = treeCpuByRole(process.pid, roleOf);
+    const tMeasure = performance.now();
     const measured = (await page.evaluate(`new Promise((resolve) => {
       const longTasks = [];
       const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
@@ -277,6 +289,13 @@ try {
       const sorted = [...values].sort((a, b) => a - b);
       return (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
     };
+    const cpuAfter = treeCpuByRole(process.pid, roleOf);
+    const streamed = (FLOWS_PER_S * (performance.now() - tMeasure)) / 1000;
+    for (const role of ['agent', 'relay', 'browser']) {
+      const ms = (cpuAfter[role] ?? 0) - (cpuBefore[role] ?? 0);
+      // µs of CPU per flow streamed (the agent's rate is kept by the clock)
+      results[`flows_${role}_cpu_us_per_flow`] = Math.round((ms * 1000 * 10) / streamed) / 10;
+    }
     await stopProfile('flows');
     const pct = percentile(measured.lags);
     const arrival = percentile(measured.arrivals);
@@ -291,7 +310,9 @@ try {
       `flows at ${FLOWS_PER_S}/s for 10 s: ${measured.longTasks.length} long tasks (max ${results.flows_max_long_task_ms} ms); ` +
         `on screen p50 ${results.event_to_pixel_p50_ms} ms, p95 ${results.event_to_pixel_ms} ms after emission; ` +
         `reached the browser p50 ${results.event_to_browser_p50_ms} ms, p95 ${results.event_to_browser_p95_ms} ms ` +
-        `(${measured.arrivals.length} events); ${measured.count} rows kept`,
+        `(${measured.arrivals.length} events); ${measured.count} rows kept; CPU per flow: agent ` +
+        `${results.flows_agent_cpu_us_per_flow} µs, relay ${results.flows_relay_cpu_us_per_flow} µs, ` +
+        `browser ${results.flows_browser_cpu_us_per_flow} µs`,
     );
   }
 } finally {
