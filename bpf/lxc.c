@@ -325,8 +325,8 @@ static __always_inline int mb_handle(struct __sk_buff *skb, __u8 dir)
     p.related.direction = dir ^ 1;
     if (mb_ct_lookup(&p.related, 0, p.now, &ct) != MB_CT_MISS) {
       p.flags |= MB_FLOW_F_REPLY | MB_FLOW_F_RELATED;
-      if (dir == MB_DIR_INGRESS && (ct->flags & MB_CT_F_LB))
-        p.rev_nat_index = mb_lb4_rev_nat_icmp(skb, &p.related); /* the client sees it about the VIP */
+      if (ct->flags & MB_CT_F_LB) /* the client sees it about the frontend (NodePort: from a backend) */
+        p.rev_nat_index = mb_lb4_rev_nat_icmp(skb, &p.related, dir == MB_DIR_EGRESS);
       p.remote_identity = ct->remote_identity;
       return mb_forward(&p, p.cfg->aggregation == MB_AGG_NONE);
     }

@@ -13,7 +13,8 @@
  *      the packet and tuple (daddr/dport) now name the backend.
  *      mb_lb4_rev_index(tuple) -> the service that translated a connection with this ORIGINAL
  *      tuple (0: none); mb_lb4_rev_nat(skb, tuple) rewrites a reply's source back to the VIP;
- *      mb_lb4_rev_nat_icmp(skb, quoted) does the same for an ICMP error about such a connection.
+ *      mb_lb4_rev_nat_icmp(skb, quoted, nodeport_only) does the same for an ICMP error about such
+ *      a connection.
  */
 #ifndef MB_LB_NAT_H
 #define MB_LB_NAT_H
@@ -167,11 +168,16 @@ static __always_inline __u16 mb_lb4_rev_nat(struct __sk_buff *skb, const struct 
  * instead of seeing ECONNREFUSED; a TCP client misses "fragmentation needed"). The ICMP checksum and
  * the quoted IP header's checksum are fixed; the quoted L4 checksum is left alone (no one verifies a
  * quoted packet's L4 checksum, and a TCP one is usually cut off). `quoted`: the quoted packet's
- * tuple as it was sent. Returns the service's rev-NAT index, 0 when nothing was rewritten. */
-static __always_inline __u16 mb_lb4_rev_nat_icmp(struct __sk_buff *skb, const struct mb_ct_key *quoted)
+ * tuple as it was sent. `nodeport_only`: at a backend's from_pod, where only NodePort connections
+ * are rewritten (their clients are outside the pods, with no to_pod of ours on the way; a pod client
+ * of a ClusterIP is served by its own to_pod, which must still find the quoted connection as it was
+ * tracked). Returns the service's rev-NAT index, 0 when nothing was rewritten. */
+static __always_inline __u16 mb_lb4_rev_nat_icmp(struct __sk_buff *skb, const struct mb_ct_key *quoted,
+                                                 bool nodeport_only)
 {
   struct mb_lb4_nat_key k;
   struct mb_lb4_nat *rev;
+  struct mb_lb4_reverse_nat *svc;
   __u32 l4, inner, icmp_csum;
   __be16 old_csum, new_csum, new_port;
   __be32 new_addr, outer_src;
@@ -187,6 +193,11 @@ static __always_inline __u16 mb_lb4_rev_nat_icmp(struct __sk_buff *skb, const st
   new_addr = rev->address;
   new_port = rev->port;
   index = rev->rev_nat_index;
+  if (nodeport_only) {
+    svc = bpf_map_lookup_elem(&lb4_reverse_nat, &index);
+    if (!svc || !(svc->flags & MB_LB_F_NODEPORT))
+      return 0;
+  }
   if (bpf_skb_load_bytes(skb, MB_ETH_HLEN, &vihl, 1) < 0)
     return 0;
   l4 = MB_ETH_HLEN + (vihl & 0xf) * 4;

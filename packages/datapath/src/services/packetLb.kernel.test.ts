@@ -262,6 +262,24 @@ describe('NodePort from outside the pods (from_netdev on the world veth)', () =>
     }
   });
 
+  it('an ICMP port unreachable from a NodePort backend reaches the outside client (ECONNREFUSED)', async () => {
+    // rewritten in the backend's from_pod: quoted world -> backend becomes world -> node:nodePort
+    const fe = { address: nodeIp, port: 30054, protocol: 'UDP' as const, kind: 'NodePort' as const };
+    h.dp.services.upsert(
+      fe,
+      backends.map((b) => backend(b, 5999)),
+      { algorithm: 'maglev' },
+    );
+    try {
+      for (let i = 0; i < 3; i++) {
+        const [r] = await runPeer<{ result: string }>(world.netns, ['udp-connected', nodeIp, '30054']).done();
+        expect(r?.result).toBe('ECONNREFUSED');
+      }
+    } finally {
+      h.dp.services.delete(fe);
+    }
+  });
+
   it('detaching NodePort stops translating', async () => {
     expect(h.dp.services.nodePortInterfaces()).toContain(world.hostIfname);
     expect(h.dp.services.detachNodePort(world.hostIfname)).toBe(true);
