@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { allocatePodSubnet } from '@membrane/datapath/testing';
 import { describe, expect, it } from 'vitest';
-import { childCpuMs, syntheticService } from './serviceBenchSetup';
+import { childCpuMs, ServiceBenchHost, syntheticService } from './serviceBenchSetup';
 
 describe('services bench helpers', () => {
   it("reads the children's CPU time from the shell's `times`", () => {
@@ -21,5 +24,24 @@ describe('services bench helpers', () => {
     }
     expect(frontends.size).toBe(10_000);
     expect(endpoints.size).toBe(20_000);
+  });
+
+  it('the bench host makes its cgroups and blackhole route, and removes them and its subnet reservation', async () => {
+    const base = await allocatePodSubnet();
+    const host = new ServiceBenchHost(`t${process.pid}`, base, ['s', 'l']);
+    const routes = () => execFileSync('ip', ['route', 'show', `${base}.0/24`], { encoding: 'utf8' });
+    const reserved = () => existsSync(`/run/membrane-test/subnet-${base}`);
+    try {
+      expect(host.cgroups).toHaveLength(2);
+      for (const c of host.cgroups) expect(existsSync(c)).toBe(true);
+      expect(routes()).toContain('blackhole');
+      expect(reserved()).toBe(true);
+    } finally {
+      const cgroups = [...host.cgroups];
+      host.destroy();
+      for (const c of cgroups) expect(existsSync(c)).toBe(false);
+    }
+    expect(routes()).toBe('');
+    expect(reserved()).toBe(false);
   });
 });
