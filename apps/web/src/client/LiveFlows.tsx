@@ -1,8 +1,17 @@
 'use client';
 
-import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { LiveWireDecoder } from '../domain/liveWire';
 import { LiveFlowStore } from './liveFlowStore';
+import { throttledSubscribe } from './throttledSubscribe';
 import { useTRPCClient } from './trpc';
 
 const StoreContext = createContext<LiveFlowStore | null>(null);
@@ -49,9 +58,13 @@ export function useLiveFlowStore(): LiveFlowStore {
   return store;
 }
 
-/** Re-renders the caller when flows arrive (at most once per animation frame). */
-export function useLiveFlows(): { store: LiveFlowStore; tick: number } {
+/**
+ * Re-renders the caller when flows arrive: at most once per animation frame, or at most once per
+ * `minIntervalMs` for views that need not follow every frame (see throttledSubscribe).
+ */
+export function useLiveFlows(minIntervalMs = 0): { store: LiveFlowStore; tick: number } {
   const store = useLiveFlowStore();
-  const tick = useSyncExternalStore(store.subscribe, store.getSnapshot, () => 0);
+  const subscribe = useMemo(() => throttledSubscribe(store.subscribe, minIntervalMs), [store, minIntervalMs]);
+  const tick = useSyncExternalStore(subscribe, store.getSnapshot, () => 0);
   return { store, tick };
 }

@@ -20,11 +20,18 @@ export function viewPredicate(view: ViewState, nowMs: number): (f: Flow) => bool
 }
 
 /**
+ * How often the flows table follows the stream: ~10 redraws a second rather than every frame. At
+ * 5,000 flows/s every redraw replaces every visible row, and the browser's layout, paint and
+ * raster of it was most of the page's CPU; a new flow still shows within ~100 ms.
+ */
+export const TABLE_REFRESH_MS = 100;
+
+/**
  * Live flows matching the view, synced incrementally on every store tick. While `paused` the
  * returned view stays as it was (the buffer keeps filling underneath).
  */
-export function useFlowView(view: ViewState, paused: boolean) {
-  const { store, tick } = useLiveFlows();
+export function useFlowView(view: ViewState, paused: boolean, refreshMs = TABLE_REFRESH_MS) {
+  const { store, tick } = useLiveFlows(refreshMs);
   // A new view (not a new tick) restarts filtering.
   const flowView = useMemo(() => new FlowView(viewPredicate(view, Date.now())), [view]);
   const synced = useRef<{ view: FlowView; tick: number; length: number }>({
