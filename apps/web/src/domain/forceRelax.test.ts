@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relax } from './forceRelax';
+import { relax, separateCards } from './forceRelax';
 
 function input(n: number, links: number[], pinned: number[] = []) {
   return {
@@ -42,5 +42,17 @@ describe('relax', () => {
     r.y.fill(0);
     relax(r);
     expect(Math.hypot(r.x[0]! - r.x[1]!, r.y[0]! - r.y[1]!)).toBeGreaterThan(100);
+  });
+
+  it('moves overlapping free cards apart and leaves pinned ones where they are', () => {
+    // a pinned card, two free cards on top of it and of each other, one on the very same spot
+    const x = Float64Array.from([0, 30, 60, 0]);
+    const y = Float64Array.from([0, 10, 5, 0]);
+    const pinned = Uint8Array.from([1, 0, 0, 0]);
+    separateCards(x, y, pinned, { width: 176, height: 58, gap: 12 }, 220);
+    expect([x[0], y[0]]).toEqual([0, 0]);
+    for (let i = 0; i < 4; i++)
+      for (let j = i + 1; j < 4; j++)
+        expect(Math.abs(x[i]! - x[j]!) >= 188 - 1e-9 || Math.abs(y[i]! - y[j]!) >= 70 - 1e-9).toBe(true);
   });
 });

@@ -128,6 +128,63 @@ export function relax(input: RelaxInput): void {
 }
 
 /**
+ * Forces leave some cards overlapping (springs of a dense group pull them together, and round
+ * repulsion does not know cards are wide and flat). This moves overlapping free cards apart along
+ * the axis where they overlap least, for at most `passes` sweeps or until none overlap; pinned
+ * cards stay. `range` must be at least the card width plus the gap (the grid cell size).
+ */
+export function separateCards(
+  x: Float64Array,
+  y: Float64Array,
+  pinned: Uint8Array,
+  card: { width: number; height: number; gap: number },
+  range: number,
+  passes = 40,
+): void {
+  const n = x.length;
+  const grid = new CellGrid(n);
+  const next = new Int32Array(n);
+  const w = card.width + card.gap;
+  const h = card.height + card.gap;
+  for (let pass = 0; pass < passes; pass++) {
+    grid.reset(x, y, range);
+    for (let i = 0; i < n; i++) next[i] = grid.push(Math.floor(x[i]! / range), Math.floor(y[i]! / range), i);
+    let moved = false;
+    for (let i = 0; i < n; i++) {
+      const cx = Math.floor(x[i]! / range);
+      const cy = Math.floor(y[i]! / range);
+      for (let ox = -1; ox <= 1; ox++)
+        for (let oy = -1; oy <= 1; oy++)
+          for (let j = grid.head(cx + ox, cy + oy); j >= 0; j = next[j]!) {
+            if (j <= i || (pinned[i] && pinned[j])) continue;
+            const dx = x[j]! - x[i]!;
+            const dy = y[j]! - y[i]!;
+            const px = w - Math.abs(dx);
+            const py = h - Math.abs(dy);
+            if (px <= 0 || py <= 0) continue;
+            moved = true;
+            // Half a unit beyond touching, so splitting a push between two cards cannot leave
+            // ever smaller overlaps for every later sweep.
+            const gapX = px + 0.5;
+            const gapY = py + 0.5;
+            const wi = pinned[i] ? 0 : pinned[j] ? 1 : 0.5;
+            const wj = 1 - wi;
+            // Coincident cards part in a direction fixed by their indexes.
+            const sign = (d: number) => (d > 0 ? 1 : d < 0 ? -1 : (i + j) % 2 ? 1 : -1);
+            if (py <= px) {
+              y[i] = y[i]! - sign(dy) * gapY * wi;
+              y[j] = y[j]! + sign(dy) * gapY * wj;
+            } else {
+              x[i] = x[i]! - sign(dx) * gapX * wi;
+              x[j] = x[j]! + sign(dx) * gapX * wj;
+            }
+          }
+    }
+    if (!moved) return;
+  }
+}
+
+/**
  * The first node of each grid cell, in a dense array over the cells the nodes span (a group spans
  * a few dozen cells): a typed-array read per neighbour cell instead of a hash lookup. Nodes spread
  * over more than MAX_SPAN cells in either direction (far-flung starting points) fall back to a map.

@@ -1,4 +1,4 @@
-import { relax } from './forceRelax';
+import { relax, separateCards } from './forceRelax';
 
 // Pure, deterministic layout of the service map. Nodes that already have a position keep it
 // exactly (they are pinned), so the map never jumps when traffic adds a node or an edge. A new
@@ -103,6 +103,19 @@ function isTaken(cards: readonly Point[], x: number, y: number): boolean {
   return false;
 }
 
+/** Whether a card centred at (x, y) would reach into one of these boxes. */
+function inBoxes(boxes: readonly GroupBox[], x: number, y: number): boolean {
+  for (const b of boxes)
+    if (
+      x + NODE_WIDTH / 2 > b.x &&
+      x - NODE_WIDTH / 2 < b.x + b.width &&
+      y + NODE_HEIGHT / 2 > b.y &&
+      y - NODE_HEIGHT / 2 < b.y + b.height
+    )
+      return true;
+  return false;
+}
+
 /** Sunflower spiral: evenly spread, deterministic starting offsets inside a group. */
 function spiral(i: number): Point {
   const r = SPACING * 0.6 * Math.sqrt(i);
@@ -135,6 +148,13 @@ function simulateGroup(nodes: SimNode[], links: { source: string; target: string
     ticks: groupTicks(nodes.length),
   };
   relax(input);
+  separateCards(
+    input.x,
+    input.y,
+    input.pinned,
+    { width: NODE_WIDTH, height: NODE_HEIGHT, gap: 12 },
+    input.range,
+  );
   nodes.forEach((n, i) => {
     n.x = input.x[i];
     n.y = input.y[i];
@@ -170,10 +190,14 @@ export function layoutGraph(
     link(e.target, e.source);
   }
 
+  // Every card already placed, in any group: a node joining its group must not land on one.
+  const taken: Point[] = nodes.flatMap((n) => previous.get(n.id) ?? []);
+  // …nor inside another namespace's box.
+  const boxes = groupBoxes(members, previous);
   for (const [g, list] of members) {
     const anchor = anchors.get(g)!;
     let placedInGroup = list.filter((n) => previous.has(n.id)).length;
-    const taken: Point[] = list.flatMap((n) => previous.get(n.id) ?? []);
+    const joining = list.some((n) => previous.has(n.id));
     for (const n of list) {
       const prev = previous.get(n.id);
       const node: SimNode = { id: n.id, group: g, anchor };
@@ -188,11 +212,14 @@ export function layoutGraph(
         });
         const base = near.length > 0 ? centroid(near) : anchor;
         let off = spiral(placedInGroup++);
-        if (taken.length > 0) {
-          // Joining cards that stay put: the first free spot along the spiral, and no simulation.
-          // Pinned cards do not make way, so springs towards them would only pull it into a gap.
-          for (let k = 0; k < 200 && isTaken(taken, base.x + off.x, base.y + off.y); k++)
-            off = spiral(placedInGroup++);
+        if (joining) {
+          // Joining cards that stay put: the free spot nearest its neighbours (or its group's
+          // centre) along the spiral, and no simulation: pinned cards do not make way, so springs
+          // towards them would only pull it into a gap between them.
+          const others = boxes.filter((b) => b.namespace !== g);
+          const free = (p: Point) => !isTaken(taken, p.x, p.y) && !inBoxes(others, p.x, p.y);
+          off = spiral(0);
+          for (let k = 1; k < 400 && !free({ x: base.x + off.x, y: base.y + off.y }); k++) off = spiral(k);
           node.x = node.fx = base.x + off.x;
           node.y = node.fy = base.y + off.y;
           taken.push({ x: node.x, y: node.y });
