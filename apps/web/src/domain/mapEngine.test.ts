@@ -54,6 +54,38 @@ describe('MapEngine', () => {
     expect(overlapX <= 0 || overlapY <= 0).toBe(true);
   });
 
+  it('lays a filling map out again when a third of it is new, and keeps positions once settled', () => {
+    const flowsFor = (from: number, to: number, t: number) =>
+      Array.from({ length: to - from }, (_, k) => {
+        const i = from + k;
+        return makeFlow({
+          from: `ns${i % 4}/c${i}`,
+          to: `ns${i % 4}/s${i % 3}`,
+          time: new Date(t).toISOString(),
+        });
+      });
+    const noOverlap = (r: ReturnType<MapEngine['compute']>) => {
+      for (const a of r.layout.groups)
+        for (const b of r.layout.groups) {
+          if (a === b) continue;
+          const ox = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+          const oy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+          expect(ox <= 0 || oy <= 0).toBe(true);
+        }
+    };
+    const engine = new MapEngine(10_000);
+    engine.add(flowsFor(0, 60, NOW), NOW);
+    engine.compute(view, NOW);
+    // 2 s later, 40 more clients: groups sized for fifteen-odd members get room for twenty-five
+    engine.add(flowsFor(60, 100, NOW + 2_000), NOW + 2_000);
+    const filled = engine.compute(view, NOW + 2_000);
+    noOverlap(filled);
+    // a minute later the map has settled: 40 new clients join without moving anyone
+    engine.add(flowsFor(100, 140, NOW + 60_000), NOW + 60_000);
+    const grown = engine.compute(view, NOW + 60_000);
+    for (const [id, p] of filled.layout.positions) expect(grown.layout.positions.get(id)).toEqual(p);
+  });
+
   it('forgets flows on reset', () => {
     const engine = new MapEngine(100);
     engine.add([makeFlow({ from: 'a/x', to: 'a/y', time })]);

@@ -29,6 +29,13 @@ export interface MapResult {
 
 /** below this many new nodes, existing positions always stay */
 const RELAYOUT_MIN = 20;
+/**
+ * How long after its first layout a map counts as still filling up (the first flows of a page
+ * arrive over a few seconds): until then a third of the nodes being new is enough to lay it all
+ * out again, since pinned groups sized for the first arrivals cannot grow without their boxes
+ * running into each other; later, only a map more than doubling is.
+ */
+const FILLING_MS = 10_000;
 const EMPTY_LAYOUT: Layout = { positions: new Map(), groups: [] };
 
 export class MapEngine {
@@ -36,6 +43,8 @@ export class MapEngine {
   private readonly positions = new Map<string, Point>();
   private layout: Layout = EMPTY_LAYOUT;
   private layoutKey = '';
+  /** when the map first had nodes to place */
+  private firstLayoutMs: number | undefined;
   /** every client→server pair seen since the last reset, so new ones can be told from repeats */
   private readonly pairs = new Set<string>();
   /** the running aggregation of the kept flows [fromSeq, toSeq) that pass the view's filters */
@@ -89,11 +98,14 @@ export class MapEngine {
     const key = map.nodes.map((n) => n.id).join('\n');
     if (key !== this.layoutKey) {
       this.layoutKey = key;
-      // Most of the map new (the first burst after a handful of flows): pinning the handful would
-      // squeeze the rest into groups sized for them, so everything is placed afresh, once.
+      // Much of the map new (the first burst after a handful of flows): pinning the handful would
+      // squeeze the rest into groups sized for them, so everything is placed afresh.
       let fresh = 0;
       for (const n of map.nodes) if (!this.positions.has(n.id)) fresh++;
-      if (fresh > Math.max(RELAYOUT_MIN, this.positions.size)) this.positions.clear();
+      const filling = this.firstLayoutMs === undefined || nowMs - this.firstLayoutMs < FILLING_MS;
+      const known = this.positions.size;
+      if (fresh > Math.max(RELAYOUT_MIN, filling ? known / 2 : known)) this.positions.clear();
+      if (map.nodes.length > 0) this.firstLayoutMs ??= nowMs;
       this.layout = layoutGraph(map.nodes, map.edges, this.positions);
       for (const [id, p] of this.layout.positions) this.positions.set(id, p);
     }
