@@ -7,7 +7,7 @@
 // The agent (so its proxy) is pinned to one core (taskset), wrk to the other. Progress on stderr;
 // stdout has the table and, as its last line, one JSON object.
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../apps/agent/test/harness';
@@ -24,6 +24,10 @@ const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 64);
 // as in the flows bench: on this shared 2-CPU machine a nice-0 agent gets a fraction of its core
 const NICE = arg('nice', -10);
+// The servers and wrk get the same priority as the agent (default): a proxied request needs the
+// agent, the server and wrk in turn, and an agent at -10 preempting a server at 0 on a shared core
+// delays exactly the responses it waits for. --peers-nice 0 gives the old, agent-only setting.
+const PEERS_NICE = arg('peers-nice', NICE);
 // --pin 0: leave the agent unpinned (to tell the cost of sharing one core from the proxy's own)
 const PIN = arg('pin', 1) !== 0;
 // --profile PREFIX: the agent writes a CPU profile of each proxied run to PREFIX-N.cpuprofile
@@ -82,7 +86,9 @@ function objects(): string {
 
 function inNetns(netns: string, cmd: string[], timeoutMs: number, cpu?: number): Promise<string> {
   const argv = ['netns', 'exec', netns, ...cmd];
-  const [file, args] = cpu === undefined ? ['ip', argv] : ['taskset', ['-c', String(cpu), 'ip', ...argv]];
+  const nice = ['nice', '-n', String(PEERS_NICE)];
+  const [file, args] =
+    cpu === undefined ? ['ip', argv] : ['taskset', ['-c', String(cpu), ...nice, 'ip', ...argv]];
   return new Promise((resolve, reject) =>
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${cmd.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout),
@@ -93,6 +99,17 @@ function inNetns(netns: string, cmd: string[], timeoutMs: number, cpu?: number):
 async function curlStatus(netns: string, method: string, url: string): Promise<string> {
   const args = ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '2', '-X', method, url];
   return inNetns(netns, args, 5000).catch(() => 'error');
+}
+
+/** every process of the bench's pods (the workloads write their pid files under pods/) */
+function podPids(stateDir: string): number[] {
+  const pods = join(stateDir, 'pods');
+  const pids: number[] = [];
+  for (const dir of readdirSync(pods)) {
+    for (const f of readdirSync(join(pods, dir)).filter((n) => n.endsWith('.pid')))
+      pids.push(Number(readFileSync(join(pods, dir, f), 'utf8')));
+  }
+  return pids.filter((p) => Number.isInteger(p) && p > 0);
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -141,8 +158,9 @@ async function main(): Promise<void> {
     if (PIN)
       execFileSync('taskset', ['-a', '-p', '-c', String(agentCpu), String(agentPid)], { stdio: 'ignore' });
     reniceProcess(agentPid, NICE);
+    for (const pid of podPids(h.stateDir)) reniceProcess(pid, PEERS_NICE);
     log(
-      `agent pid ${agentPid} ${PIN ? `pinned to CPU ${agentCpu}` : 'unpinned'} at nice ${NICE}; wrk on CPU 0; ${ROUNDS} rounds × ${SECONDS}s × 2`,
+      `agent pid ${agentPid} ${PIN ? `pinned to CPU ${agentCpu}` : 'unpinned'} at nice ${NICE}; servers and wrk (on CPU 0) at nice ${PEERS_NICE}; ${ROUNDS} rounds × ${SECONDS}s × 2`,
     );
 
     const wrk = async (url: string): Promise<WrkResult> => {
@@ -204,6 +222,7 @@ async function main(): Promise<void> {
       errors_proxy: runs.proxy.reduce((n, w) => n + w.errors, 0),
       agent_cpu: PIN ? agentCpu : null,
       agent_nice: NICE,
+      peers_nice: PEERS_NICE,
       loadavg_before: load0,
       loadavg_after: loadAverage(),
       targets: { rps_ratio: '>= 0.5', p99_added_ms: '<= 2' },

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { DesiredState } from '@membrane/policy';
 import { FlowPipeline } from '../../apps/agent/src/flows/flowPipeline';
+import type { L7Record } from '../../apps/agent/src/flows/l7Record';
 import { createLogger } from '../../apps/agent/src/log';
 import { L7PolicyIndex } from '../../apps/agent/src/proxy/l7Policy';
 import { L7Proxy } from '../../apps/agent/src/proxy/l7Proxy';
@@ -74,7 +75,7 @@ async function serveProxy(upstreamPort: number): Promise<void> {
     original: (s) => ({ srcIp: CLIENT_IP, srcPort: s.remotePort ?? 0, dstIp: SERVER_IP, dstPort: 80 }),
     connectUpstream: () => connect(upstreamPort, '127.0.0.1'),
     policy: () => policy,
-    onFlows: (r) => pipeline.ingestL7(r),
+    ...(process.env.L7LOOP_NO_FLOWS ? {} : { onFlows: (r: L7Record[]) => pipeline.ingestL7(r) }),
     log: createLogger({}, 'error'),
   });
   await proxy.start();
