@@ -45,7 +45,7 @@ interface RecordContext {
   dstIdentity: number;
 }
 
-const FLUSH_MS = 20;
+const FLUSH_MS = 5;
 const MAX_BATCH = 1024;
 
 /** Headers copied into flows (Hubble shows a subset; values of others could be secrets). */
@@ -181,6 +181,8 @@ export class L7Proxy {
 
   // The flow pipeline costs much less per record in large batches than in one call per request,
   // so records wait up to FLUSH_MS (or until a batch is full): flows still show up well within 1 s.
+  // Not much longer than 5 ms: records still waiting when the young generation is collected get
+  // copied (with 20 ms, ~14% more proxy CPU per request at 30,000 requests/s over loopback).
   private push(r: L7Record): void {
     this.batch.push(r);
     if (this.batch.length >= MAX_BATCH) {
