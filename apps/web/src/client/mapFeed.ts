@@ -1,6 +1,7 @@
 import type { Flow } from '@membrane/api';
 import type { MapResult, MapView } from '../domain/mapEngine';
 import type { LiveFlowStore } from './liveFlowStore';
+import { mapMark } from './mapMarks';
 import { createMapScheduler } from './mapScheduler';
 import type { MapWorkerReply, MapWorkerRequest } from './mapWorkerProtocol';
 
@@ -72,7 +73,7 @@ export class MapFeed {
     for (let seq = from; seq < to; seq++) flows[seq - from] = b.atSeq(seq)!;
     this.sentSeq = to;
     this.port.post({ type: 'flows', flows });
-    performance.mark('membrane:map-flows', { detail: { upTo: to } });
+    mapMark('flows', { upTo: to });
     if (to < b.accepted) this.again = setTimeout(() => this.sync(), 0);
   }
 }

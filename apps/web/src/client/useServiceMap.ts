@@ -8,6 +8,7 @@ import { windowMs } from '../domain/timeWindow';
 import type { ViewState } from '../domain/viewState';
 import { useLiveFlowStore } from './LiveFlows';
 import { MapFeed } from './mapFeed';
+import { mapMark } from './mapMarks';
 
 const EMPTY: MapResult = {
   map: { nodes: [], edges: [] } satisfies ServiceMap,
@@ -27,10 +28,11 @@ export function useServiceMap(view: ViewState, hidden: ReadonlySet<string>): Map
 
   useEffect(() => {
     const f = new MapFeed(store, (r) => {
-      // The map's progress as performance marks: the web benchmark reads them to split first
-      // render into delivery, worker and drawing.
-      performance.mark('membrane:map-result', {
-        detail: { nodes: r.map.nodes.length, edges: r.map.edges.length, flows: r.flowsKept, ...r.timing },
+      mapMark('result', {
+        nodes: r.map.nodes.length,
+        edges: r.map.edges.length,
+        flows: r.flowsKept,
+        ...r.timing,
       });
       setResult(r);
     });

@@ -2,6 +2,7 @@
 
 import { select, type ZoomBehavior, type ZoomTransform, zoom, zoomIdentity } from 'd3';
 import { useEffect, useImperativeHandle, useRef } from 'react';
+import { mapMark } from '../client/mapMarks';
 import { type EdgeCurve, edgeCurve, edgeGeometry, fitTransform } from '../domain/geometry';
 import { type Layout, NODE_HEIGHT, NODE_WIDTH } from '../domain/layout';
 import type { MapEdge, MapNode, ServiceMap } from '../domain/serviceMap';
@@ -91,9 +92,7 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     if (cached && cached.map === m && cached.layout === l) return cached.prepared;
     const t0 = performance.now();
     const next = prepare(m, l);
-    performance.mark('membrane:map-prepared', {
-      detail: { edges: next.edges.length, ms: performance.now() - t0 },
-    });
+    mapMark('prepared', { edges: next.edges.length, ms: performance.now() - t0 });
     preparedFor.current = { map: m, layout: l, prepared: next };
     return next;
   };
@@ -240,9 +239,7 @@ export function MapCanvas2D({ map, layout, selected, onSelectNode, onSelectEdge,
     for (const n of m.nodes) if (l.positions.has(n.id)) placed++;
     c.dataset.drawnNodes = String(placed);
     c.dataset.drawnEdges = String(p.edges.length);
-    performance.mark('membrane:map-drawn', {
-      detail: { nodes: placed, edges: p.edges.length, ms: performance.now() - t0 },
-    });
+    mapMark('drawn', { nodes: placed, edges: p.edges.length, ms: performance.now() - t0 });
   };
 
   const schedule = () => {
