@@ -2,7 +2,7 @@ import type { Flow } from '@membrane/api';
 import { describe, expect, it } from 'vitest';
 import { LiveWireEncoder } from '../server/relay/liveWireEncoder';
 import { makeFlow } from './flowFixture';
-import { type LiveBatch, LiveWireDecoder } from './liveWire';
+import { type LiveBatch, LiveWireDecoder, sliceCompact } from './liveWire';
 
 // What the browser gets back must be what the agent sent: every message goes through JSON text
 // as it does on the wire, and the decoded flows are compared with the JSON form of the originals.
@@ -91,5 +91,20 @@ describe('live flows relay → browser', () => {
     expect(() => new LiveWireDecoder().decode(wire(enc.encode('a', flows.slice(10), 0)))).toThrow(
       /dictionary/,
     );
+  });
+
+  it('cuts a big batch into slices that decode to the same flows', () => {
+    const flows = agentFlows(230); // some L7 flows travel whole
+    const enc = new LiveWireEncoder();
+    const dec = new LiveWireDecoder();
+    const head = enc.encode('a', flows.slice(0, 30), 0);
+    const big = enc.encode('a', flows.slice(30), 4);
+    const slices = sliceCompact(big.batch, 64);
+    expect(slices.map((b) => b.tuples.length / 18)).toEqual([64, 64, 64, 8]);
+    expect(slices.map((b) => b.missed)).toEqual([4, 0, 0, 0]);
+    const got = [...dec.decode(wire(head))];
+    for (const b of slices) got.push(...dec.decode(wire({ agent: 'a', batch: b })));
+    expect(got).toEqual(flows);
+    expect(sliceCompact(head.batch, 64)).toEqual([head.batch]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Flow } from '@membrane/api';
+import type { CompactFlowBatch, Flow } from '@membrane/api';
 
 // What the relay needs from one agent, whatever carries it (tRPC over HTTP in production). Keeping
 // this narrow lets the relay's fan-in logic be tested without a kernel, and keeps the browser's
@@ -10,6 +10,12 @@ export interface FlowBatch {
   flows: Flow[];
   /** flows the agent dropped for this subscriber before these (slow consumer) */
   missed: number;
+  /**
+   * The same flows as the agent sent them in the compact form, when every earlier message of
+   * this agent stream was delivered too (so its dictionary is whole): the relay passes it on
+   * instead of encoding again. A new stream starts with a message whose base is 0.
+   */
+  compact?: CompactFlowBatch;
 }
 
 export interface AgentStatus {

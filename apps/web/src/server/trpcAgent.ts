@@ -67,6 +67,8 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
     const queue: FlowBatch[] = [];
     const decoder = compact ? new CompactDecoder() : undefined;
     let received = false;
+    /** every compact message of this stream so far went into the queue */
+    let intact = true;
     let missed = 0;
     let done = false;
     let failure: unknown;
@@ -90,7 +92,11 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
         try {
           batch =
             'tuples' in payload && decoder
-              ? { flows: decoder.decode(payload), missed: payload.missed }
+              ? {
+                  flows: decoder.decode(payload),
+                  missed: payload.missed,
+                  ...(intact ? { compact: payload } : {}),
+                }
               : (payload as FlowBatch);
         } catch (err) {
           // a message the decoder cannot use: end this stream, the next one resumes after the last id
@@ -99,7 +105,14 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
           notify();
           return;
         }
-        if (queue.length >= MAX_QUEUED_BATCHES) missed += queue.shift()!.flows.length;
+        if (queue.length >= MAX_QUEUED_BATCHES) {
+          missed += queue.shift()!.flows.length;
+          // the dropped message may have carried dictionary entries: from here on the relay
+          // encodes these flows itself
+          intact = false;
+          for (const b of queue) delete b.compact;
+          delete batch.compact;
+        }
         queue.push(batch);
         notify();
       },
@@ -121,7 +134,7 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
         if (next) {
           const last = next.flows.at(-1);
           if (last) onId(last.id);
-          yield { flows: next.flows, missed: next.missed + missed };
+          yield { ...next, missed: next.missed + missed };
           missed = 0;
           continue;
         }

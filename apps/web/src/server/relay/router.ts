@@ -103,7 +103,8 @@ export const relayRouter = router({
         signal?.addEventListener('abort', () => stop.abort(), { once: true });
         const lastIds = parseResumeIds(input.lastEventId);
         const resuming = Object.keys(lastIds).length > 0;
-        // Flows go to the browser in the compact form (domain/liveWire.ts), one dictionary per agent.
+        // Flows go to the browser in the compact form (domain/liveWire.ts), one dictionary per agent:
+        // an agent's compact messages as they came, other flows encoded here.
         const wire = new LiveWireEncoder();
         try {
           const streams = ctx.agents.map((agent) =>
@@ -122,17 +123,9 @@ export const relayRouter = router({
           for await (const batch of mergeStreams(streams)) {
             // A backlogged agent sends thousands of flows at once; the browser parses each message
             // in one task, so big batches go out in slices that keep that task short.
-            for (let i = 0; i === 0 || i < batch.flows.length; i += BROWSER_BATCH) {
-              const flows =
-                i === 0 && batch.flows.length <= BROWSER_BATCH
-                  ? batch.flows
-                  : batch.flows.slice(i, i + BROWSER_BATCH);
-              const last = flows.at(-1);
-              if (last) lastIds[batch.agent] = last.id;
-              yield tracked(
-                JSON.stringify(lastIds),
-                wire.encode(batch.agent, flows, i === 0 ? batch.missed : 0) satisfies LiveBatch,
-              );
+            for (const { message, lastId } of wire.messages(batch.agent, batch, BROWSER_BATCH)) {
+              if (lastId !== undefined) lastIds[batch.agent] = lastId;
+              yield tracked(JSON.stringify(lastIds), message satisfies LiveBatch);
             }
           }
         } catch (err) {
