@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Direction, RuleRef } from '@membrane/policy';
 import type { L7Record } from '../flows/l7Record';
 import type { Logger } from '../log';
+import { FlowHttpCache } from './flowHttp';
 import type { RequestHead } from './httpHead';
 import { targetPath } from './httpHead';
 import { type L7PolicyIndex, type L7Rules, requestAllowed } from './l7Policy';
@@ -48,14 +49,12 @@ interface RecordContext {
 const FLUSH_MS = 5;
 const MAX_BATCH = 1024;
 
-/** Headers copied into flows (Hubble shows a subset; values of others could be secrets). */
-const FLOW_HEADERS = new Set(['host', 'user-agent', 'content-type', 'x-request-id']);
-
 export class L7Proxy {
   private readonly servers = new Map<Direction, Server>();
   private readonly connections = new Set<ProxyConnection>();
   private batch: L7Record[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly httpFields = new FlowHttpCache();
 
   constructor(private readonly opts: L7ProxyOptions) {}
 
@@ -132,7 +131,7 @@ export class L7Proxy {
   private record(ex: Exchange, status: number | undefined, latencyNs: number, c: RecordContext): void {
     if (!this.opts.onFlows || ex.head.method === '-') return;
     const { t } = c;
-    if (!ex.http) ex.http = flowHttp(ex.head, t);
+    if (!ex.http) ex.http = this.httpFields.request(ex.head, `${t.dstIp}:${t.dstPort}`);
     const http = ex.http;
     const timeMs = Date.now();
     if (status === undefined) {
@@ -154,13 +153,6 @@ export class L7Proxy {
       return;
     }
     // responses travel the other way, as in Hubble
-    const reply: L7Record['http'] = {
-      method: http.method,
-      url: http.url,
-      protocol: http.protocol,
-      code: status,
-    };
-    if (http.headers) reply.headers = http.headers;
     this.push({
       timeMs,
       direction: c.direction,
@@ -174,7 +166,7 @@ export class L7Proxy {
       dstIdentity: c.srcIdentity,
       verdict: 'FORWARDED',
       type: 'RESPONSE',
-      http: reply,
+      http: this.httpFields.response(http, status),
       latencyNs,
     });
   }
@@ -204,23 +196,6 @@ export class L7Proxy {
       this.opts.log.error('L7 flows could not be recorded', { error: e as Error });
     }
   }
-}
-
-/** The HTTP part shared by a request's flow and its response's (built once per request). */
-function flowHttp(head: RequestHead, t: OriginalTuple): L7Record['http'] {
-  let headers: { key: string; value: string }[] | undefined;
-  for (const f of head.fields) {
-    if (!FLOW_HEADERS.has(f.lower)) continue;
-    headers ??= [];
-    headers.push({ key: f.lower, value: f.value });
-  }
-  const http: L7Record['http'] = {
-    method: head.method,
-    url: `http://${head.host ?? `${t.dstIp}:${t.dstPort}`}${targetPath(head.target)}`,
-    protocol: `HTTP/${head.version}`,
-  };
-  if (headers) http.headers = headers;
-  return http;
 }
 
 function defaultTuple(s: Socket): OriginalTuple {
