@@ -7,6 +7,7 @@
 import { execFile, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { DesiredState } from '@membrane/policy';
 import { FlowPipeline } from '../../apps/agent/src/flows/flowPipeline';
 import type { L7Record } from '../../apps/agent/src/flows/l7Record';
@@ -83,6 +84,14 @@ async function serveProxy(upstreamPort: number): Promise<void> {
     const { installCpuProfileToggle } = await import('../../apps/agent/src/proxy/cpuProfile');
     installCpuProfileToggle(process.env.MEMBRANE_CPU_PROFILE, createLogger({}, 'error'));
   }
+  // event-loop delay: how long a ready socket can wait for the proxy (GC pauses, flow batches)
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  process.on('message', () => {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    process.send?.({ p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) });
+    delay.reset();
+  });
   process.send?.({ port: proxy.boundPort('ingress') });
 }
 
@@ -125,10 +134,17 @@ async function main(): Promise<void> {
     await wrk(2);
     for (let r = 0; r < rounds; r++) {
       if (profile) process.kill(pid, 'SIGUSR2');
+      child.send('reset');
+      await once(child, 'message');
       const c0 = processCpuSeconds(pid);
       const w = parseWrk(await wrk(seconds));
       const cpu = processCpuSeconds(pid) - c0;
       if (profile) process.kill(pid, 'SIGUSR2');
+      child.send('stats');
+      const [loop] = (await once(child, 'message')) as [{ p50: number; p99: number; max: number }];
+      process.stdout.write(
+        `round ${r + 1}: proxy event-loop delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms\n`,
+      );
       process.stdout.write(
         `round ${r + 1}: ${Math.round(w.rps)} rps, p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms, proxy CPU ${Math.round((cpu * 1e6) / w.requests)} µs/request (${Math.round((100 * cpu) / seconds)}% of a core), errors ${w.errors}\n`,
       );
