@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { relax, separateCards } from './forceRelax';
+import { openLinkGaps, relax, separateCards } from './forceRelax';
+import { borderGap } from './geometry';
 
 function input(n: number, links: number[], pinned: number[] = []) {
   return {
@@ -54,5 +55,28 @@ describe('relax', () => {
     for (let i = 0; i < 4; i++)
       for (let j = i + 1; j < 4; j++)
         expect(Math.abs(x[i]! - x[j]!) >= 188 - 1e-9 || Math.abs(y[i]! - y[j]!) >= 70 - 1e-9).toBe(true);
+  });
+
+  it('opens the gap between linked cards along the line between them, pinned ends staying', () => {
+    // 0–1 side by side almost touching, 1–2 on a diagonal, 3 (pinned) – 4 stacked, 0–5 far apart
+    const x = Float64Array.from([0, 180, 300, 0, 0, 900]);
+    const y = Float64Array.from([0, 0, 40, 500, 560, 0]);
+    const pinned = Uint8Array.from([0, 0, 0, 1, 0, 0]);
+    const links = Uint32Array.from([0, 1, 1, 2, 3, 4, 0, 5]);
+    const card = { width: 176, height: 58 };
+    const before = [...x, ...y];
+    let sweeps = 0;
+    while (openLinkGaps(x, y, pinned, links, card, 80) && sweeps < 20) sweeps++;
+    for (let l = 0; l < links.length; l += 2) {
+      const [a, b] = [links[l]!, links[l + 1]!];
+      expect(borderGap({ x: x[a]!, y: y[a]! }, { x: x[b]!, y: y[b]! }, 176, 58)).toBeGreaterThanOrEqual(80);
+    }
+    expect([x[3], y[3]]).toEqual([0, 500]);
+    // the pinned card's partner moved straight down, away from it
+    expect(x[4]).toBe(0);
+    expect(y[4]).toBeGreaterThanOrEqual(560 + 80 - 2);
+    // a link already wide enough moves nothing: 5 is only linked to 0, which moved away from it
+    expect([x[5], y[5]]).toEqual([before[5], before[6 + 5]]);
+    expect(sweeps).toBeLessThan(20);
   });
 });

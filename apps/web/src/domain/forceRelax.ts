@@ -185,6 +185,56 @@ export function separateCards(
 }
 
 /**
+ * Springs aim at a centre distance, and a row of flat cards side by side meets it with their
+ * borders almost touching: the edge between them is hidden under the cards. This pushes the two
+ * ends of every link whose cards leave less than `minGap` of the line between their centres
+ * uncovered apart along that line (a pinned end stays; the other moves the whole way). One sweep;
+ * true if it moved anything. Pushing may make cards overlap: run separateCards after it.
+ */
+export function openLinkGaps(
+  x: Float64Array,
+  y: Float64Array,
+  pinned: Uint8Array,
+  links: Uint32Array,
+  card: { width: number; height: number },
+  minGap: number,
+): boolean {
+  let moved = false;
+  for (let l = 0; l + 1 < links.length; l += 2) {
+    const a = links[l]!;
+    const b = links[l + 1]!;
+    if (a === b || (pinned[a] && pinned[b])) continue;
+    let dx = x[b]! - x[a]!;
+    let dy = y[b]! - y[a]!;
+    let d = Math.sqrt(dx * dx + dy * dy);
+    if (d === 0) {
+      // Coincident: part along a direction fixed by the indexes.
+      dx = Math.cos(a * 2.399963 + b);
+      dy = Math.sin(a * 2.399963 + b);
+      d = 1;
+    }
+    const ux = dx / d;
+    const uy = dy / d;
+    // The share of the line the two cards cover, from centre to centre, in this direction.
+    const cover = Math.min(
+      ux === 0 ? Number.POSITIVE_INFINITY : card.width / Math.abs(ux),
+      uy === 0 ? Number.POSITIVE_INFINITY : card.height / Math.abs(uy),
+    );
+    const push = minGap - (d - cover);
+    if (push <= 0) continue;
+    moved = true;
+    // Half a unit more, as in separateCards, so shared pushes cannot leave ever smaller deficits.
+    const wa = pinned[a] ? 0 : pinned[b] ? 1 : 0.5;
+    const wb = 1 - wa;
+    x[a] = x[a]! - ux * (push + 0.5) * wa;
+    y[a] = y[a]! - uy * (push + 0.5) * wa;
+    x[b] = x[b]! + ux * (push + 0.5) * wb;
+    y[b] = y[b]! + uy * (push + 0.5) * wb;
+  }
+  return moved;
+}
+
+/**
  * The first node of each grid cell, in a dense array over the cells the nodes span (a group spans
  * a few dozen cells): a typed-array read per neighbour cell instead of a hash lookup. Nodes spread
  * over more than MAX_SPAN cells in either direction (far-flung starting points) fall back to a map.

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { boxExit, edgeCurve, edgeGeometry, edgeWidth, fitTransform } from './geometry';
+import { borderGap, boxExit, edgeCurve, edgeGeometry, edgeWidth, fitTransform } from './geometry';
 
 describe('geometry', () => {
   it('leaves a box on its border', () => {
     expect(boxExit({ x: 0, y: 0 }, { x: 100, y: 0 }, 40, 20)).toEqual({ x: 20, y: 0 });
     expect(boxExit({ x: 0, y: 0 }, { x: 0, y: -100 }, 40, 20)).toEqual({ x: 0, y: -10 });
     expect(boxExit({ x: 0, y: 0 }, { x: 5, y: 0 }, 40, 20)).toEqual({ x: 5, y: 0 });
+  });
+
+  it('measures the line between two cards that neither covers', () => {
+    // side by side, one above the other, on a diagonal, overlapping, on the same spot
+    expect(borderGap({ x: 0, y: 0 }, { x: 150, y: 0 }, 100, 50)).toBe(50);
+    expect(borderGap({ x: 0, y: 0 }, { x: 0, y: -80 }, 100, 50)).toBe(30);
+    // along (100, 100) the 100×50 cards are left through their long sides, 25√2 from each centre
+    expect(borderGap({ x: 0, y: 0 }, { x: 100, y: 100 }, 100, 50)).toBeCloseTo(50 * Math.SQRT2, 9);
+    expect(borderGap({ x: 0, y: 0 }, { x: 60, y: 0 }, 100, 50)).toBe(-40);
+    expect(borderGap({ x: 5, y: 5 }, { x: 5, y: 5 }, 100, 50)).toBe(-50);
   });
 
   it('draws A→B and B→A as different arcs', () => {

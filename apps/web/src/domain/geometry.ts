@@ -15,6 +15,25 @@ export function boxExit(center: Point, toward: Point, w: number, h: number): Poi
   return { x: center.x + dx * s, y: center.y + dy * s };
 }
 
+/**
+ * How much of the line between the centres of two w×h cards lies outside both: the room an edge
+ * between them has for its stroke, arrowhead and verdict badge (negative when the cards overlap).
+ */
+export function borderGap(a: Point, b: Point, w: number, h: number): number {
+  const dx = Math.abs(b.x - a.x);
+  const dy = Math.abs(b.y - a.y);
+  const d = Math.hypot(dx, dy);
+  if (d === 0) return -Math.min(w, h);
+  // Each card covers min(w/2 / |ux|, h/2 / |uy|) of the line from its centre (u: the unit direction).
+  return (
+    d -
+    Math.min(
+      dx === 0 ? Number.POSITIVE_INFINITY : (w * d) / dx,
+      dy === 0 ? Number.POSITIVE_INFINITY : (h * d) / dy,
+    )
+  );
+}
+
 export interface EdgeGeometry {
   d: string;
   /** the quadratic curve's points (a self-loop is drawn from `d` only) */

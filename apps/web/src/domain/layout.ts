@@ -1,10 +1,12 @@
-import { relax, separateCards } from './forceRelax';
+import { openLinkGaps, relax, separateCards } from './forceRelax';
+import { borderGap } from './geometry';
 
 // Pure, deterministic layout of the service map. Nodes that already have a position keep it
 // exactly (they are pinned), so the map never jumps when traffic adds a node or an edge. A new
 // node joining a placed group takes the first free spot on a spiral around its neighbours (no
 // simulation: cheap, and never on a card); groups that are all new are simulated. Namespaces get
-// anchors on a grid, entities (world, host, …) a column to the left of it.
+// anchors on a grid, entities (world, host, …) a column to the left of it. Cards joined by an edge
+// keep EDGE_GAP between their borders, so the edge, its arrowhead and its verdict badge show.
 
 export interface Point {
   x: number;
@@ -37,6 +39,13 @@ export interface Layout {
 export const NODE_WIDTH = 176;
 export const NODE_HEIGHT = 58;
 const SPACING = 220;
+/**
+ * The least room, between the borders of two cards joined by an edge, for the edge's stroke,
+ * arrowhead and verdict badge to show (measured along the line between their centres).
+ */
+export const EDGE_GAP = 80;
+/** open-link / separate-cards rounds after the forces (each O(nodes + edges)) */
+const GAP_ROUNDS = 12;
 const GROUP_PAD = 28;
 const ENTITY_GROUP = '\u0000entities';
 
@@ -148,13 +157,15 @@ function simulateGroup(nodes: SimNode[], links: { source: string; target: string
     ticks: groupTicks(nodes.length),
   };
   relax(input);
-  separateCards(
-    input.x,
-    input.y,
-    input.pinned,
-    { width: NODE_WIDTH, height: NODE_HEIGHT, gap: 12 },
-    input.range,
-  );
+  // Forces only aim at distances: these rounds make sure every edge has room to show between its
+  // cards, and that no cards overlap (the last word goes to separateCards).
+  const card = { width: NODE_WIDTH, height: NODE_HEIGHT, gap: 12 };
+  for (let round = 0; round < GAP_ROUNDS; round++) {
+    // (a unit over, so rounding positions to whole pixels cannot take the gap under EDGE_GAP)
+    const opened = openLinkGaps(input.x, input.y, input.pinned, pairs, card, EDGE_GAP + 1);
+    separateCards(input.x, input.y, input.pinned, card, input.range);
+    if (!opened) break;
+  }
   nodes.forEach((n, i) => {
     n.x = input.x[i];
     n.y = input.y[i];
@@ -194,6 +205,8 @@ export function layoutGraph(
   const taken: Point[] = nodes.flatMap((n) => previous.get(n.id) ?? []);
   // …nor inside another namespace's box.
   const boxes = groupBoxes(members, previous);
+  // Joining nodes placed so far in this call.
+  const joined = new Map<string, Point>();
   for (const [g, list] of members) {
     const anchor = anchors.get(g)!;
     let placedInGroup = list.filter((n) => previous.has(n.id)).length;
@@ -217,12 +230,20 @@ export function layoutGraph(
           // centre) along the spiral, and no simulation: pinned cards do not make way, so springs
           // towards them would only pull it into a gap between them.
           const others = boxes.filter((b) => b.namespace !== g);
-          const free = (p: Point) => !isTaken(taken, p.x, p.y) && !inBoxes(others, p.x, p.y);
+          // …and far enough from the neighbours it is joined to for the edges to show.
+          const linked = (neighbours.get(n.id) ?? []).flatMap(
+            (id) => previous.get(id) ?? joined.get(id) ?? [],
+          );
+          const free = (p: Point) =>
+            !isTaken(taken, p.x, p.y) &&
+            !inBoxes(others, p.x, p.y) &&
+            linked.every((q) => borderGap(p, q, NODE_WIDTH, NODE_HEIGHT) >= EDGE_GAP + 1);
           off = spiral(0);
           for (let k = 1; k < 400 && !free({ x: base.x + off.x, y: base.y + off.y }); k++) off = spiral(k);
           node.x = node.fx = base.x + off.x;
           node.y = node.fy = base.y + off.y;
           taken.push({ x: node.x, y: node.y });
+          joined.set(n.id, { x: node.x, y: node.y });
         } else {
           node.x = base.x + off.x;
           node.y = base.y + off.y;
