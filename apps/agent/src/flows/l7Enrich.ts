@@ -24,12 +24,15 @@ export function l7Summary(r: Pick<L7Record, 'type' | 'http' | 'latencyNs'>): str
 }
 
 // An L7 flow's extra part stays in the flow store for as long as the flow does, so it holds as few
-// objects as it can: the record's own http object (records are not changed once handed over, see
-// l7Record.ts) and the summary computed when read. Every object kept per flow is copied by each
+// objects as it can: one, pointing at the record's http object (records are not changed once handed
+// over, see l7Record.ts, and the proxy shares one between requests with the same fields); the
+// Hubble \`l7\` object and the summary are made when read. Every object kept per flow is copied by each
 // young-generation GC it survives; at tens of thousands of requests a second those copies were
 // the proxy's longest pauses.
 class L7FlowExtra implements FlowExtra {
-  readonly l7: FlowExtra['l7'];
+  private readonly type: L7Record['type'];
+  private readonly http: L7Record['http'];
+  private readonly latencyNs: number | undefined;
   policyField?: FlowExtra['policyField'];
   policy?: FlowExtra['policy'];
 
@@ -38,10 +41,9 @@ class L7FlowExtra implements FlowExtra {
     const http =
       h.headers && h.headers.length === 0 ? { method: h.method, url: h.url, protocol: h.protocol } : h;
     if (http !== h && h.code !== undefined) (http as L7Record['http']).code = h.code;
-    this.l7 =
-      r.latencyNs === undefined
-        ? { type: r.type, http }
-        : { type: r.type, latency_ns: Math.round(r.latencyNs), http };
+    this.type = r.type;
+    this.http = http;
+    this.latencyNs = r.latencyNs === undefined ? undefined : Math.round(r.latencyNs);
     if (r.policy && r.policy.length > 0) {
       const denied = r.verdict === 'DROPPED';
       this.policyField =
@@ -56,14 +58,13 @@ class L7FlowExtra implements FlowExtra {
     }
   }
 
+  get l7(): FlowExtra['l7'] {
+    const { type, http, latencyNs } = this;
+    return latencyNs === undefined ? { type, http } : { type, latency_ns: latencyNs, http };
+  }
+
   get summary(): string {
-    const l7 = this.l7;
-    const http = l7.http as L7Record['http'];
-    return l7Summary({
-      type: l7.type === 'RESPONSE' ? 'RESPONSE' : 'REQUEST',
-      http,
-      latencyNs: l7.latency_ns,
-    });
+    return l7Summary({ type: this.type, http: this.http, latencyNs: this.latencyNs });
   }
 }
 
