@@ -9,5 +9,6 @@ export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from
 export * from './schemas';
 export type * from './service';
 export * from './serviceStatus';
+export { type SseMessage, SseParser } from './sseParser';
 export { testFlow } from './testFlows';
 export { type ApiContext, SSE_OPTIONS } from './trpc';

@@ -1,3 +1,5 @@
+import { SseParser } from '@membrane/api';
+
 // A minimal EventSource over fetch for Node 20 (which has none), with request headers so the
 // bearer token travels in the Authorization header. Enough for tRPC's httpSubscriptionLink:
 // named events, data, ids, open/error; reconnecting is left to tRPC.
@@ -54,42 +56,10 @@ export class FetchEventSource {
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       this.readyState = 1;
       this.emit('open');
+      const parser = new SseParser((m) => this.emit(m.type, m.data, m.lastEventId || undefined));
       const decoder = new TextDecoder();
-      // A line may span many chunks (a batch of flows is one `data:` line of megabytes): the
-      // pieces are kept and joined once, so parsing stays linear in the bytes received.
-      const partial: string[] = [];
-      let event = { type: 'message', data: [] as string[], id: undefined as string | undefined };
-      const onLine = (line: string) => {
-        if (line === '') {
-          if (event.data.length > 0) this.emit(event.type, event.data.join('\n'), event.id);
-          event = { type: 'message', data: [], id: undefined };
-          return;
-        }
-        if (line.startsWith(':')) return;
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let value = colon < 0 ? '' : line.slice(colon + 1);
-        if (value.startsWith(' ')) value = value.slice(1);
-        if (field === 'data') event.data.push(value);
-        else if (field === 'event') event.type = value;
-        else if (field === 'id') event.id = value;
-      };
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        const text = decoder.decode(chunk, { stream: true });
-        let start = 0;
-        let nl = text.indexOf('\n');
-        while (nl >= 0) {
-          let line = text.slice(start, nl);
-          if (partial.length > 0) {
-            partial.push(line);
-            line = partial.join('');
-            partial.length = 0;
-          }
-          onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
-          start = nl + 1;
-          nl = text.indexOf('\n', start);
-        }
-        if (start < text.length) partial.push(text.slice(start));
+        parser.push(decoder.decode(chunk, { stream: true }));
       }
       if (this.readyState !== 2) {
         this.readyState = 0;
