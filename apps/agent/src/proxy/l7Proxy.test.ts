@@ -299,6 +299,38 @@ describe('L7Proxy', () => {
     }
   });
 
+  it('closes connections idle for the idle timeout, keeps busy ones open', async () => {
+    const short = new L7Proxy({
+      ports: { ingress: 0 },
+      original: (s) => ({ srcIp: CLIENT_IP, srcPort: s.remotePort ?? 0, dstIp: SERVER_IP, dstPort: 80 }),
+      connectUpstream: () => connect(upstream.port, '127.0.0.1'),
+      policy: () => policy,
+      log: createLogger({}, 'error'),
+      idleTimeoutMs: 400,
+    });
+    await short.start();
+    try {
+      const port = short.boundPort('ingress') as number;
+      const idle = new RawClient(port);
+      const busy = new RawClient(port);
+      clients.push(idle, busy);
+      for (const c of [idle, busy]) {
+        c.send(`POST /v1/request-landing HTTP/1.1\r\n${H}\r\n`);
+        expect((await c.read(1))[0]?.head.status).toBe(200);
+      }
+      // busy sends a request every 100 ms for 1.2 s: three idle timeouts of the other one
+      for (let i = 0; i < 12; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        busy.send(`POST /v1/request-landing HTTP/1.1\r\n${H}\r\n`);
+        expect((await busy.read(1))[0]?.head.status).toBe(200);
+      }
+      expect(idle.closed).toBe(true);
+      expect(busy.closed).toBe(false);
+    } finally {
+      await short.stop();
+    }
+  });
+
   it('matches header and host rules (name present, or exact value; host anchored, case-insensitive)', async () => {
     policy = new L7PolicyIndex(
       state([

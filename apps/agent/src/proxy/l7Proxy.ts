@@ -5,8 +5,9 @@ import type { Logger } from '../log';
 import { FlowHttpCache } from './flowHttp';
 import type { RequestHead } from './httpHead';
 import { targetPath } from './httpHead';
+import { IdleSweep } from './idleSweep';
 import { type L7PolicyIndex, type L7Rules, requestAllowed } from './l7Policy';
-import { type Exchange, ProxyConnection } from './proxyConnection';
+import { type Exchange, IDLE_SWEEP_MS, IDLE_TIMEOUT_MS, ProxyConnection } from './proxyConnection';
 
 // The agent's transparent HTTP proxy: one listener per direction. A redirected connection arrives
 // with the original destination as its local address and the original source as its remote one;
@@ -35,6 +36,8 @@ export interface L7ProxyOptions {
   policy(): L7PolicyIndex;
   onFlows?(records: L7Record[]): void;
   log: Logger;
+  /** default IDLE_TIMEOUT_MS, swept every IDLE_SWEEP_MS (or the timeout, if shorter) */
+  idleTimeoutMs?: number;
 }
 
 interface RecordContext {
@@ -55,8 +58,12 @@ export class L7Proxy {
   private batch: L7Record[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly httpFields = new FlowHttpCache();
+  private readonly idle: IdleSweep;
 
-  constructor(private readonly opts: L7ProxyOptions) {}
+  constructor(private readonly opts: L7ProxyOptions) {
+    const timeout = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+    this.idle = new IdleSweep(() => this.connections, timeout, Math.min(timeout, IDLE_SWEEP_MS));
+  }
 
   async start(): Promise<void> {
     for (const [direction, port] of Object.entries(this.opts.ports) as [Direction, number][]) {
@@ -67,9 +74,11 @@ export class L7Proxy {
       this.servers.set(direction, server);
       this.opts.log.info('L7 proxy listening', { direction, port });
     }
+    this.idle.start();
   }
 
   async stop(): Promise<void> {
+    this.idle.stop();
     for (const c of this.connections) c.destroy();
     this.connections.clear();
     await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));

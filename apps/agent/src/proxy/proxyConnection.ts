@@ -14,6 +14,7 @@ import {
   type ResponseHead,
   responseFraming,
 } from './httpHead';
+import type { IdleTracked } from './idleSweep';
 
 // One client connection through the proxy: requests are parsed incrementally as they arrive, each
 // gets one decision, allowed ones go to a single upstream connection (opened on the first allowed
@@ -25,6 +26,8 @@ export const ACCESS_DENIED_BODY = 'Access denied';
 const MAX_PIPELINED = 32;
 /** a connection with no traffic either way for this long is closed (as Envoy's idle timeout) */
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
+/** how often the proxy looks for idle connections (see idleSweep.ts) */
+export const IDLE_SWEEP_MS = 30_000;
 
 export interface Exchange {
   head: RequestHead;
@@ -49,7 +52,9 @@ export interface ConnectionHooks {
 
 type ReqPhase = 'head' | 'body' | 'closed' | 'tunnel';
 
-export class ProxyConnection {
+export class ProxyConnection implements IdleTracked {
+  active = true;
+  idleSweeps = 0;
   private readonly pending = new ByteAccumulator();
   private reqPhase: ReqPhase = 'head';
   private reqBody: BodyScanner | null = null;
@@ -74,10 +79,10 @@ export class ProxyConnection {
     private readonly hooks: ConnectionHooks,
   ) {
     client.setNoDelay(true);
-    client.setTimeout(IDLE_TIMEOUT_MS, () => this.destroy());
     client.on('data', (c: Buffer) => this.fromClient(c));
     client.on('end', () => this.clientEnd());
     client.on('drain', () => {
+      this.active = true;
       this.clientBlocked = false;
       this.upstream?.resume();
       this.updateFlow();
@@ -88,6 +93,7 @@ export class ProxyConnection {
 
   private fromClient(chunk: Buffer): void {
     if (this.done) return;
+    this.active = true;
     if (this.reqPhase === 'tunnel') {
       if (this.upstream && !this.upstream.write(chunk)) this.blockOnUpstream();
       return;
@@ -199,6 +205,7 @@ export class ProxyConnection {
     up.on('data', (c: Buffer) => current() && this.fromUpstream(c));
     up.on('drain', () => {
       if (!current()) return;
+      this.active = true;
       this.upstreamBlocked = false;
       this.updateFlow();
     });
@@ -209,6 +216,7 @@ export class ProxyConnection {
 
   private fromUpstream(chunk: Buffer): void {
     if (this.done) return;
+    this.active = true;
     if (this.reqPhase === 'tunnel') {
       if (!this.client.write(chunk)) this.blockOnClient();
       return;
