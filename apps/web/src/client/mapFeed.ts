@@ -3,6 +3,7 @@ import type { MapResult, MapView } from '../domain/mapEngine';
 import type { LiveFlowStore } from './liveFlowStore';
 import { mapMark } from './mapMarks';
 import { createMapScheduler } from './mapScheduler';
+import { MapSlide } from './mapTween';
 import type { MapWorkerReply, MapWorkerRequest } from './mapWorkerProtocol';
 
 // Feeds the live flows to the map worker as they arrive (only the new ones, in chunks so a full
@@ -33,6 +34,7 @@ function openPort(onReply: (reply: MapWorkerReply) => void): Port {
 
 export class MapFeed {
   private readonly port: Port;
+  private readonly slide: MapSlide;
   private readonly unsubscribe: () => void;
   private sentSeq = 0;
   private generation = -1;
@@ -42,7 +44,9 @@ export class MapFeed {
     private readonly store: LiveFlowStore,
     onResult: (result: MapResult) => void,
   ) {
-    this.port = openPort(onResult);
+    // Groups moved apart to make room slide there instead of jumping (mapTween.ts).
+    this.slide = new MapSlide(onResult);
+    this.port = openPort((r) => this.slide.push(r));
     this.port.post({ type: 'init', capacity: store.buffer.capacity });
     this.unsubscribe = store.subscribe(() => this.sync());
     this.sync();
@@ -56,6 +60,7 @@ export class MapFeed {
     clearTimeout(this.again);
     this.unsubscribe();
     this.port.close();
+    this.slide.stop();
   }
 
   private sync(): void {

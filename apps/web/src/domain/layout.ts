@@ -1,5 +1,6 @@
 import { openLinkGaps, relax, separateCards } from './forceRelax';
 import { borderGap } from './geometry';
+import { cardRect, clearOffset, collidesAny, type Rect, separateBoxes, union } from './layoutGroups';
 
 // Pure, deterministic layout of the service map. Nodes that already have a position keep it
 // exactly (they are pinned), so the map never jumps when traffic adds a node or an edge. A new
@@ -7,6 +8,7 @@ import { borderGap } from './geometry';
 // simulation: cheap, and never on a card); groups that are all new are simulated. Namespaces get
 // anchors on a grid, entities (world, host, …) a column to the left of it. Cards joined by an edge
 // keep EDGE_GAP between their borders, so the edge, its arrowhead and its verdict badge show.
+// Namespace boxes never overlap: see layoutGroups.ts for how that is kept without moving a card.
 
 export interface Point {
   x: number;
@@ -47,6 +49,12 @@ export const EDGE_GAP = 80;
 /** open-link / separate-cards rounds after the forces (each O(nodes + edges)) */
 const GAP_ROUNDS = 12;
 const GROUP_PAD = 28;
+/** room above a namespace box's top card for its label */
+const GROUP_LABEL = 18;
+/** spiral spots a joining card tries before settling for the last one */
+const JOIN_TRIES = 1_500;
+/** of those, the ones where the card must also leave its group's box clear of the others */
+const ROOM_TRIES = 200;
 const ENTITY_GROUP = '\u0000entities';
 
 interface SimNode {
@@ -108,19 +116,6 @@ function groupAnchors(
 function isTaken(cards: readonly Point[], x: number, y: number): boolean {
   for (const c of cards)
     if (Math.abs(c.x - x) < NODE_WIDTH + GROUP_PAD / 2 && Math.abs(c.y - y) < NODE_HEIGHT + GROUP_PAD)
-      return true;
-  return false;
-}
-
-/** Whether a card centred at (x, y) would reach into one of these boxes. */
-function inBoxes(boxes: readonly GroupBox[], x: number, y: number): boolean {
-  for (const b of boxes)
-    if (
-      x + NODE_WIDTH / 2 > b.x &&
-      x - NODE_WIDTH / 2 < b.x + b.width &&
-      y + NODE_HEIGHT / 2 > b.y &&
-      y - NODE_HEIGHT / 2 < b.y + b.height
-    )
       return true;
   return false;
 }
@@ -203,8 +198,23 @@ export function layoutGraph(
 
   // Every card already placed, in any group: a node joining its group must not land on one.
   const taken: Point[] = nodes.flatMap((n) => previous.get(n.id) ?? []);
-  // …nor inside another namespace's box.
-  const boxes = groupBoxes(members, previous);
+  // The box of each namespace's placed cards, grown as cards join, and the placed entity cards:
+  // what a joining card's grown box and a new group's box must stay clear of.
+  const rooms = new Map<string, Rect>();
+  const entityCards: Rect[] = [];
+  for (const n of nodes) {
+    const p = previous.get(n.id);
+    if (!p) continue;
+    const g = groupOf(n);
+    if (g === ENTITY_GROUP) entityCards.push(cardRect(p.x, p.y, NODE_WIDTH, NODE_HEIGHT));
+    else rooms.set(g, union(rooms.get(g), memberRect(p)));
+  }
+  const obstaclesFor = (g: string): Rect[] => {
+    const out: Rect[] = [];
+    for (const [other, r] of rooms) if (other !== g) out.push(r);
+    if (g !== ENTITY_GROUP) out.push(...entityCards);
+    return out;
+  };
   // Joining nodes placed so far in this call.
   const joined = new Map<string, Point>();
   for (const [g, list] of members) {
@@ -228,22 +238,43 @@ export function layoutGraph(
         if (joining) {
           // Joining cards that stay put: the free spot nearest its neighbours (or its group's
           // centre) along the spiral, and no simulation: pinned cards do not make way, so springs
-          // towards them would only pull it into a gap between them.
-          const others = boxes.filter((b) => b.namespace !== g);
+          // towards them would only pull it into a gap between them. Free: on no card, its
+          // group's box grown to hold it clear of every other box (an entity card: clear of
+          // every box)…
+          const others = obstaclesFor(g);
+          const room = rooms.get(g);
           // …and far enough from the neighbours it is joined to for the edges to show.
           const linked = (neighbours.get(n.id) ?? []).flatMap(
             (id) => previous.get(id) ?? joined.get(id) ?? [],
           );
+          const clear = (p: Point) =>
+            g === ENTITY_GROUP
+              ? !collidesAny(cardRect(p.x, p.y, NODE_WIDTH, NODE_HEIGHT), others)
+              : !collidesAny(union(room, memberRect(p)), others);
           const free = (p: Point) =>
             !isTaken(taken, p.x, p.y) &&
-            !inBoxes(others, p.x, p.y) &&
             linked.every((q) => borderGap(p, q, NODE_WIDTH, NODE_HEIGHT) >= EDGE_GAP + 1);
-          off = spiral(0);
-          for (let k = 1; k < 400 && !free({ x: base.x + off.x, y: base.y + off.y }); k++) off = spiral(k);
+          // The group extends into free room if there is some near by; if not (other boxes all
+          // round it), the card takes the nearest free spot and the boxes in the way are moved
+          // apart below.
+          let spot: Point | undefined;
+          let fallback: Point | undefined;
+          for (let k = 0; k < JOIN_TRIES && !spot; k++) {
+            off = spiral(k);
+            const p = { x: base.x + off.x, y: base.y + off.y };
+            if (!free(p)) continue;
+            if (k < ROOM_TRIES && clear(p)) spot = p;
+            else if (k >= ROOM_TRIES) spot = fallback ?? p;
+            else fallback ??= p;
+          }
+          spot ??= fallback ?? { x: base.x + off.x, y: base.y + off.y };
+          off = { x: spot.x - base.x, y: spot.y - base.y };
           node.x = node.fx = base.x + off.x;
           node.y = node.fy = base.y + off.y;
           taken.push({ x: node.x, y: node.y });
           joined.set(n.id, { x: node.x, y: node.y });
+          if (g === ENTITY_GROUP) entityCards.push(cardRect(node.x, node.y, NODE_WIDTH, NODE_HEIGHT));
+          else rooms.set(g, union(room, memberRect(node as Point)));
         } else {
           node.x = base.x + off.x;
           node.y = base.y + off.y;
@@ -270,9 +301,68 @@ export function layoutGraph(
   for (const g of freshGroups) {
     const groupNodes = sim.filter((n) => n.group === g);
     simulateGroup(groupNodes, linksByGroup.get(g) ?? []);
+    // A group that is all new has not been drawn yet: it slides, whole, to the nearest spot where
+    // its box is clear of the boxes (and entity cards) already there.
+    settleGroup(g, groupNodes, obstaclesFor(g));
+    for (const n of groupNodes) {
+      if (g === ENTITY_GROUP) entityCards.push(cardRect(n.x!, n.y!, NODE_WIDTH, NODE_HEIGHT));
+      else rooms.set(g, union(rooms.get(g), memberRect(n as Point)));
+    }
   }
+  moveBoxesApart(rooms, entityCards, sim);
   for (const n of sim) positions.set(n.id, { x: Math.round(n.x ?? 0), y: Math.round(n.y ?? 0) });
   return { positions, groups: groupBoxes(members, positions) };
+}
+
+/** The part of a namespace box one member card at p needs (the box is the union over its cards). */
+function memberRect(p: Point): Rect {
+  return {
+    x: p.x - NODE_WIDTH / 2 - GROUP_PAD,
+    y: p.y - NODE_HEIGHT / 2 - GROUP_PAD - GROUP_LABEL,
+    width: NODE_WIDTH + 2 * GROUP_PAD,
+    height: NODE_HEIGHT + 2 * GROUP_PAD + GROUP_LABEL,
+  };
+}
+
+/**
+ * When a group had to grow into its neighbours, the boxes in the way are moved apart, each
+ * namespace as a whole (its members keep their relative positions); entity cards stay put.
+ */
+function moveBoxesApart(
+  rooms: ReadonlyMap<string, Rect>,
+  entityCards: readonly Rect[],
+  sim: SimNode[],
+): void {
+  const names = [...rooms.keys()].sort();
+  const boxes = names.map((g) => rooms.get(g)!);
+  let clash = false;
+  for (let i = 0; i < boxes.length && !clash; i++)
+    clash = collidesAny(boxes[i]!, entityCards) || collidesAny(boxes[i]!, boxes.slice(i + 1));
+  if (!clash) return;
+  const offsets = separateBoxes(boxes, entityCards);
+  const byGroup = new Map(names.map((g, i) => [g, offsets[i]!]));
+  for (const n of sim) {
+    const off = byGroup.get(n.group);
+    if (!off || (off.x === 0 && off.y === 0)) continue;
+    n.x = n.x! + off.x;
+    n.y = n.y! + off.y;
+  }
+}
+
+/** Moves a group's nodes together so its box (entities: its cards) clears `obstacles`. */
+function settleGroup(g: string, nodes: SimNode[], obstacles: Rect[]): void {
+  let box: Rect | undefined;
+  for (const n of nodes)
+    box = union(
+      box,
+      g === ENTITY_GROUP ? cardRect(n.x!, n.y!, NODE_WIDTH, NODE_HEIGHT) : memberRect(n as Point),
+    );
+  if (!box) return;
+  const off = clearOffset(box, obstacles);
+  for (const n of nodes) {
+    n.x = n.x! + off.x;
+    n.y = n.y! + off.y;
+  }
 }
 
 export function groupBoxes(
@@ -282,13 +372,12 @@ export function groupBoxes(
   const out: GroupBox[] = [];
   for (const [g, list] of members) {
     if (g === ENTITY_GROUP) continue;
-    const pts = list.flatMap((n) => positions.get(n.id) ?? []);
-    if (pts.length === 0) continue;
-    const minX = Math.min(...pts.map((p) => p.x)) - NODE_WIDTH / 2 - GROUP_PAD;
-    const maxX = Math.max(...pts.map((p) => p.x)) + NODE_WIDTH / 2 + GROUP_PAD;
-    const minY = Math.min(...pts.map((p) => p.y)) - NODE_HEIGHT / 2 - GROUP_PAD - 18;
-    const maxY = Math.max(...pts.map((p) => p.y)) + NODE_HEIGHT / 2 + GROUP_PAD;
-    out.push({ namespace: g, x: minX, y: minY, width: maxX - minX, height: maxY - minY });
+    let box: Rect | undefined;
+    for (const n of list) {
+      const p = positions.get(n.id);
+      if (p) box = union(box, memberRect(p));
+    }
+    if (box) out.push({ namespace: g, ...box });
   }
   return out.sort((a, b) => a.namespace.localeCompare(b.namespace));
 }
