@@ -1,5 +1,7 @@
 import type { FlowEndpoint } from '@membrane/api';
-import { IDENTITY_CIDR_BASE, IDENTITY_WORLD } from '@membrane/policy';
+// The constants only (the package's root pulls in its YAML parser and zod schemas, ~80 KB gzipped
+// that the map page and its worker would load for two numbers).
+import { IDENTITY_CIDR_BASE, IDENTITY_WORLD } from '@membrane/policy/desired';
 import { labelMap, reservedEntity } from './flowFields';
 
 // Which service-map node a flow endpoint belongs to. Pods collapse into their workload (by the
