@@ -8,7 +8,7 @@ import {
   NODE_WIDTH,
   type Point,
 } from './layout';
-import { clearOffset, collides } from './layoutGroups';
+import { clearOffset, collides, separateBoxes } from './layoutGroups';
 
 // A settled map that keeps growing: namespace boxes must never overlap, no card may cover another,
 // and what is already on screen moves only as whole namespaces (entity cards not at all).
@@ -209,5 +209,22 @@ describe('clearOffset', () => {
     // nearest: to the left of the wall, not beyond it
     expect(off.x).toBeLessThan(0);
     expect(off.x).toBeGreaterThan(-100);
+  });
+});
+
+describe('separateBoxes', () => {
+  it('leaves clear boxes where they are and parts colliding ones, never moving fixed rectangles', () => {
+    const boxes = [
+      { x: 0, y: 0, width: 100, height: 100 },
+      { x: 60, y: 10, width: 100, height: 100 },
+      { x: 1_000, y: 0, width: 100, height: 100 },
+    ];
+    const fixed = [{ x: -120, y: 0, width: 50, height: 50 }];
+    const offsets = separateBoxes(boxes, fixed);
+    const moved = boxes.map((b, i) => ({ ...b, x: b.x + offsets[i]!.x, y: b.y + offsets[i]!.y }));
+    expect(offsets[2]).toEqual({ x: 0, y: 0 });
+    expect(collides(moved[0]!, moved[1]!)).toBe(false);
+    for (const m of moved) expect(collides(m, fixed[0]!)).toBe(false);
+    for (const o of offsets) expect(Number.isInteger(o.x) && Number.isInteger(o.y)).toBe(true);
   });
 });
