@@ -7,8 +7,8 @@
 // The agent (so its proxy) is pinned to one core (taskset), wrk to the other. Progress on stderr;
 // stdout has the table and, as its last line, one JSON object.
 import { execFile, execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../apps/agent/test/harness';
 import { loadAverage, processCpuSeconds, reniceProcess } from './src/agentBench';
@@ -41,6 +41,11 @@ const AGENT_NODE_OPTIONS = (() => {
   const i = process.argv.indexOf('--agent-node-options');
   return i >= 0 ? process.argv[i + 1] : undefined;
 })();
+// --paced-ms D (default 10, 0 = off): after the saturating rounds, as many paced rounds in which
+// every connection waits D ms between its requests (wrk's Lua delay()), ≈ C × 1000 / D requests/s
+// in all, a rate both paths sustain: what the proxy adds to a request when it is not the bottleneck
+// (the saturating runs measure mostly the closed loop: 64 / throughput).
+const PACED_MS = arg('paced-ms', 10);
 const NS = 'l7bench';
 const log = (s: string) => process.stderr.write(`[bench l7] ${s}\n`);
 
@@ -141,6 +146,8 @@ async function main(): Promise<void> {
   if (PROFILE) process.env.MEMBRANE_CPU_PROFILE = PROFILE;
   // the harness copies process.env into the agent's environment when it spawns it; only then
   if (AGENT_NODE_OPTIONS !== undefined) process.env.NODE_OPTIONS = AGENT_NODE_OPTIONS;
+  const scratch = mkdtempSync(join(tmpdir(), 'l7bench-'));
+  const pacedScript = join(scratch, 'paced.lua');
   const h = await AgentHarness.start().finally(() => {
     if (AGENT_NODE_OPTIONS !== undefined) delete process.env.NODE_OPTIONS;
   });
@@ -182,8 +189,9 @@ async function main(): Promise<void> {
       `agent pid ${agentPid} ${PIN ? `pinned to CPU ${agentCpu}` : 'unpinned'} at nice ${NICE}; servers and wrk (on CPU 0) at nice ${PEERS_NICE}; ${ROUNDS} rounds × ${SECONDS}s × 2`,
     );
 
-    const wrk = async (url: string): Promise<WrkResult> => {
+    const wrk = async (url: string, script?: string): Promise<WrkResult> => {
       const cmd = ['wrk', '-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url];
+      if (script) cmd.push('-s', script);
       return parseWrk(await inNetns(client, cmd, (SECONDS + 30) * 1000, 0));
     };
     await wrk(urls.proxy); // warm-up (JIT, conntrack, connection set-up)
@@ -205,11 +213,29 @@ async function main(): Promise<void> {
         );
       }
     }
+    const paced: Record<'direct' | 'proxy', WrkResult[]> = { direct: [], proxy: [] };
+    if (PACED_MS > 0) {
+      writeFileSync(pacedScript, `function delay() return ${PACED_MS} end\n`);
+      for (let r = 0; r < ROUNDS; r++) {
+        const order = r % 2 === 0 ? (['direct', 'proxy'] as const) : (['proxy', 'direct'] as const);
+        for (const kind of order) {
+          const res = await wrk(urls[kind], pacedScript);
+          paced[kind].push(res);
+          log(
+            `paced round ${r + 1} ${kind}: ${Math.round(res.rps)} rps, p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms, errors ${res.errors}`,
+          );
+        }
+      }
+    }
     if (PROFILE) await new Promise((r) => setTimeout(r, 2000)); // the last profile is written async
     const med = (kind: 'direct' | 'proxy', f: (w: WrkResult) => number) => median(runs[kind].map(f));
     const ratios = runs.proxy.map((p, i) => p.rps / (runs.direct[i] as WrkResult).rps);
     const added = runs.proxy.map((p, i) => p.p99Ms - (runs.direct[i] as WrkResult).p99Ms);
     const addedP50 = runs.proxy.map((p, i) => p.p50Ms - (runs.direct[i] as WrkResult).p50Ms);
+    const pacedAdded = (f: (w: WrkResult) => number) =>
+      paced.proxy.map((p, i) => f(p) - f(paced.direct[i] as WrkResult));
+    const pacedP99 = pacedAdded((w) => w.p99Ms);
+    const pacedP50 = pacedAdded((w) => w.p50Ms);
     const result = {
       bench: 'l7',
       rounds: ROUNDS,
@@ -244,11 +270,17 @@ async function main(): Promise<void> {
           (CONNECTIONS * 1000) / med('direct', (w) => w.rps),
         3,
       ),
+      paced_ms: PACED_MS,
+      paced_rps_direct: PACED_MS > 0 ? Math.round(median(paced.direct.map((w) => w.rps))) : null,
+      paced_rps_proxy: PACED_MS > 0 ? Math.round(median(paced.proxy.map((w) => w.rps))) : null,
+      p50_added_ms_paced: PACED_MS > 0 ? round(median(pacedP50), 3) : null,
+      p99_added_ms_paced: PACED_MS > 0 ? round(median(pacedP99), 3) : null,
+      p99_added_ms_paced_rounds: pacedP99.map((a) => round(a, 3)),
       agent_cpu_us_per_proxied_request: Math.round(
         (proxyCpuSeconds * 1e6) / runs.proxy.reduce((n, w) => n + w.requests, 0),
       ),
-      errors_direct: runs.direct.reduce((n, w) => n + w.errors, 0),
-      errors_proxy: runs.proxy.reduce((n, w) => n + w.errors, 0),
+      errors_direct: [...runs.direct, ...paced.direct].reduce((n, w) => n + w.errors, 0),
+      errors_proxy: [...runs.proxy, ...paced.proxy].reduce((n, w) => n + w.errors, 0),
       agent_cpu: PIN ? agentCpu : null,
       agent_nice: NICE,
       peers_nice: PEERS_NICE,
@@ -269,6 +301,19 @@ async function main(): Promise<void> {
           ['p99 added ms per round', '', result.p99_added_ms_rounds.join(' '), ''],
           ['p50 added ms (median of rounds)', '', String(result.p50_added_ms), ''],
           ['64 / rps difference ms', '', String(result.closed_loop_added_ms), ''],
+          [
+            `paced (${PACED_MS} ms between requests) req/s`,
+            String(result.paced_rps_direct),
+            String(result.paced_rps_proxy),
+            '',
+          ],
+          [
+            'paced p50 / p99 added ms (medians)',
+            '',
+            `${result.p50_added_ms_paced} / ${result.p99_added_ms_paced}`,
+            '',
+          ],
+          ['paced p99 added ms per round', '', pacedP99.map((a) => round(a, 3)).join(' '), ''],
           ['agent CPU µs per proxied request', '', String(result.agent_cpu_us_per_proxied_request), ''],
           ['errors (socket + non-2xx)', String(result.errors_direct), String(result.errors_proxy), '0'],
         ],
@@ -277,6 +322,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await h.destroy();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
