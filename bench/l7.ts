@@ -194,7 +194,10 @@ async function main(): Promise<void> {
       if (script) cmd.push('-s', script);
       return parseWrk(await inNetns(client, cmd, (SECONDS + 30) * 1000, 0));
     };
-    await wrk(urls.proxy); // warm-up (JIT, conntrack, connection set-up)
+    // warm-up of both paths (JIT of the agent and of both servers, conntrack, connection set-up):
+    // with only the proxied path warmed, every first direct run met a cold server (p99 20-65 ms)
+    await wrk(urls.proxy);
+    await wrk(urls.direct);
     const runs: Record<'direct' | 'proxy', WrkResult[]> = { direct: [], proxy: [] };
     // the agent's CPU per proxied request: what the proxy costs, whatever the machine's load
     let proxyCpuSeconds = 0;
