@@ -12,6 +12,7 @@ import {
 } from '@membrane/api';
 import { F_L7, type FlowRing, VERDICT_NAMES } from './flowRing';
 import { ipText } from './ipText';
+import { l7ExtraAt } from './l7Enrich';
 import type { SideTable } from './sideTable';
 
 // `observe` filters evaluated on the ring's columns, with the same meaning as matchFlow() on
@@ -147,9 +148,9 @@ export function compileFilter(filter: FlowFilter, ring: FlowRing, sides: SideTab
     });
   }
   if (httpFilterSet(f)) {
-    // only L7 flows carry HTTP fields: their object part is at hand in `extra`
+    // only L7 flows carry HTTP fields (built from the ring's l7* columns)
     checks.push((s) => {
-      const extra = ring.flags[s]! & F_L7 ? ring.extra[s] : undefined;
+      const extra = ring.flags[s]! & F_L7 ? l7ExtraAt(ring, s) : undefined;
       return extra !== undefined && httpMatches(f, { l7: extra.l7 } as Flow);
     });
   }

@@ -2,6 +2,7 @@ import type { Flow } from '@membrane/api';
 import { F_BYTES, F_INGRESS, F_L7, F_REASON, F_REPLY, type FlowRing, VERDICT_NAMES } from './flowRing';
 import { ipText } from './ipText';
 import { type JsonBytes, utf8 } from './jsonBytes';
+import { l7ExtraAt } from './l7Enrich';
 import type { SideTable } from './sideTable';
 
 // A stored flow (ring columns + interned sides) as the Hubble object the API promises, or
@@ -237,7 +238,7 @@ export class FlowCodec {
     const proto = r.proto[s]!;
     const sport = r.sport[s]!;
     const dport = r.dport[s]!;
-    const extra = flags & F_L7 ? r.extra[s] : undefined;
+    const extra = flags & F_L7 ? l7ExtraAt(r, s) : undefined;
     const flow: Flow = {
       id: r.idOf(seq),
       time: isoWithNanos(r.timeMs[s]!, r.timeNs[s]!),

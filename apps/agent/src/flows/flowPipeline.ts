@@ -16,7 +16,7 @@ import {
 import { FlowSubscription } from './flowSubscription';
 import { ipNumber, ipText } from './ipText';
 import { JsonBytes } from './jsonBytes';
-import { l7Extra } from './l7Enrich';
+import { storeL7 } from './l7Enrich';
 import type { L7Record } from './l7Record';
 import { JsonMessageCodec } from './messageCodec';
 import type { RawFlow } from './rawFlow';
@@ -180,7 +180,7 @@ export class FlowPipeline implements CompactSource {
       ring.flags[s] = flags;
       ring.count[s] = 1;
       ring.service[s] = this.serviceOf(daddr, r.dstPort, 6);
-      ring.extra[s] = l7Extra(r);
+      storeL7(ring, s, r);
       this.typeCounts[verdict * 2 + 1]!++;
       this.verdictCounts[verdict]!++;
     }

@@ -1,4 +1,5 @@
 import type { Flow } from '@membrane/api';
+import type { L7Http } from './l7Record';
 
 // The node's recent flows as columns of typed arrays in a fixed-size ring (oldest overwritten).
 // A flow is a handful of numbers plus indexes into interned tables (endpoint sides, services,
@@ -19,10 +20,10 @@ export const F_INGRESS = 1;
 export const F_REPLY = 2;
 export const F_BYTES = 4;
 export const F_REASON = 8;
-/** an L7 flow: its HTTP part lives in `extra` */
+/** an L7 flow: its HTTP part lives in the l7* columns (request or response: F_REPLY) */
 export const F_L7 = 16;
 
-/** The rare parts of a flow (L7 requests and responses), kept as objects beside the columns. */
+/** The HTTP part of an L7 flow as read (l7Enrich.ts builds it from the l7* columns). */
 export interface FlowExtra {
   l7: NonNullable<Flow['l7']>;
   summary: string;
@@ -52,7 +53,14 @@ export class FlowRing {
   readonly count: Uint32Array;
   /** 0: none; otherwise index + 1 into services */
   readonly service: Uint32Array;
-  readonly extra: (FlowExtra | undefined)[];
+  // An L7 flow's HTTP part: references to objects the proxy shares between flows (one http object
+  // per distinct request fields, one policy list per connection) and a number, so an L7 flow
+  // retains no object of its own; request/response, direction and verdict come from the columns
+  // above. Objects kept per flow would be copied by every young GC they survive, then promoted.
+  readonly l7Http: (L7Http | undefined)[];
+  readonly l7Policy: (NonNullable<Flow['ingress_allowed_by']> | undefined)[];
+  /** response latency in ns; NaN: none */
+  readonly l7LatencyNs: Float64Array;
   /** drop reason texts, interned: reasonText[slot] indexes this */
   readonly reasonTexts: string[] = [];
   private readonly reasonIndex = new Map<string, number>();
@@ -81,7 +89,9 @@ export class FlowRing {
     this.bytes = new Uint32Array(capacity);
     this.count = new Uint32Array(capacity);
     this.service = new Uint32Array(capacity);
-    this.extra = new Array(capacity).fill(undefined);
+    this.l7Http = new Array(capacity).fill(undefined);
+    this.l7Policy = new Array(capacity).fill(undefined);
+    this.l7LatencyNs = new Float64Array(capacity);
   }
 
   /** sequence number of the oldest stored flow */
@@ -105,7 +115,10 @@ export class FlowRing {
   claim(): number {
     const slot = this.head % this.capacity;
     this.head++;
-    if (this.extra[slot] !== undefined) this.extra[slot] = undefined;
+    if (this.l7Http[slot] !== undefined) {
+      this.l7Http[slot] = undefined;
+      this.l7Policy[slot] = undefined;
+    }
     return slot;
   }
 

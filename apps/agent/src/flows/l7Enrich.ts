@@ -1,7 +1,7 @@
-import type { FlowExtra } from './flowRing';
+import { F_INGRESS, F_L7, F_REPLY, type FlowExtra, type FlowRing } from './flowRing';
 import type { L7Record } from './l7Record';
 
-// The HTTP part of an L7 flow (kept beside the ring's columns, see flowRing.ts).
+// The HTTP part of an L7 flow: stored in the ring's l7* columns, rebuilt as Hubble objects when read.
 
 /** "/path" of a Hubble URL (or the text itself when it is already a path); query dropped. */
 export function urlPath(url: string): string {
@@ -23,51 +23,54 @@ export function l7Summary(r: Pick<L7Record, 'type' | 'http' | 'latencyNs'>): str
   return `${protocol} ${code ?? 0}${ms} (${method} ${url})`;
 }
 
-// An L7 flow's extra part stays in the flow store for as long as the flow does, so it holds as few
-// objects as it can: one, pointing at the record's http object (records are not changed once handed
-// over, see l7Record.ts, and the proxy shares one between requests with the same fields); the
-// Hubble \`l7\` object and the summary are made when read. Every object kept per flow is copied by each
-// young-generation GC it survives; at tens of thousands of requests a second those copies were
-// the proxy's longest pauses.
-class L7FlowExtra implements FlowExtra {
-  private readonly type: L7Record['type'];
-  private readonly http: L7Record['http'];
-  private readonly latencyNs: number | undefined;
-  policyField?: FlowExtra['policyField'];
-  policy?: FlowExtra['policy'];
-
-  constructor(r: L7Record) {
-    const h = r.http;
-    const http =
-      h.headers && h.headers.length === 0 ? { method: h.method, url: h.url, protocol: h.protocol } : h;
-    if (http !== h && h.code !== undefined) (http as L7Record['http']).code = h.code;
-    this.type = r.type;
-    this.http = http;
-    this.latencyNs = r.latencyNs === undefined ? undefined : Math.round(r.latencyNs);
-    if (r.policy && r.policy.length > 0) {
-      const denied = r.verdict === 'DROPPED';
-      this.policyField =
-        r.direction === 'ingress'
-          ? denied
-            ? 'ingress_denied_by'
-            : 'ingress_allowed_by'
-          : denied
-            ? 'egress_denied_by'
-            : 'egress_allowed_by';
-      this.policy = r.policy;
-    }
+/**
+ * Stores a record's HTTP part in slot `s` of the ring's l7* columns. The caller has set the slot's
+ * flags (F_L7, F_INGRESS from the direction, F_REPLY for responses) and verdict, which this part
+ * is read back with.
+ */
+export function storeL7(ring: FlowRing, s: number, r: L7Record): void {
+  const h = r.http;
+  let http = h;
+  if (h.headers && h.headers.length === 0) {
+    // Hubble leaves out an empty header list; rare (the proxy gives none), so a copy is fine
+    http = { method: h.method, url: h.url, protocol: h.protocol };
+    if (h.code !== undefined) http.code = h.code;
   }
-
-  get l7(): FlowExtra['l7'] {
-    const { type, http, latencyNs } = this;
-    return latencyNs === undefined ? { type, http } : { type, latency_ns: latencyNs, http };
-  }
-
-  get summary(): string {
-    return l7Summary({ type: this.type, http: this.http, latencyNs: this.latencyNs });
-  }
+  ring.l7Http[s] = http;
+  ring.l7Policy[s] = r.policy && r.policy.length > 0 ? r.policy : undefined;
+  ring.l7LatencyNs[s] = r.latencyNs === undefined ? Number.NaN : Math.round(r.latencyNs);
 }
 
-export function l7Extra(r: L7Record): FlowExtra {
-  return new L7FlowExtra(r);
+/** The HTTP part of the L7 flow in slot `s`, built from the columns (undefined: not an L7 flow). */
+export function l7ExtraAt(ring: FlowRing, s: number): FlowExtra | undefined {
+  const flags = ring.flags[s]!;
+  const http = ring.l7Http[s];
+  if (!(flags & F_L7) || http === undefined) return undefined;
+  const type = flags & F_REPLY ? 'RESPONSE' : 'REQUEST';
+  const ns = ring.l7LatencyNs[s]!;
+  const latencyNs = Number.isNaN(ns) ? undefined : ns;
+  const extra: FlowExtra = {
+    l7: latencyNs === undefined ? { type, http } : { type, latency_ns: latencyNs, http },
+    summary: l7Summary({ type, http, latencyNs }),
+  };
+  const policy = ring.l7Policy[s];
+  if (policy !== undefined) {
+    const denied = ring.verdict[s] === 2;
+    extra.policyField =
+      flags & F_INGRESS
+        ? denied
+          ? 'ingress_denied_by'
+          : 'ingress_allowed_by'
+        : denied
+          ? 'egress_denied_by'
+          : 'egress_allowed_by';
+    extra.policy = policy;
+  }
+  return extra;
+}
+
+/** The HTTP method and URL of the L7 request in slot `s` (undefined: not an L7 request). */
+export function l7RequestAt(ring: FlowRing, s: number): L7Record['http'] | undefined {
+  const flags = ring.flags[s]!;
+  return flags & F_L7 && !(flags & F_REPLY) ? ring.l7Http[s] : undefined;
 }

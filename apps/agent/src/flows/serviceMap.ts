@@ -1,7 +1,7 @@
 import type { FlowEndpoint, ServiceMap, ServiceMapEdge, ServiceMapNode } from '@membrane/api';
 import { isoWithNanos } from './flowJson';
 import { F_INGRESS, F_L7, F_REPLY, type FlowRing } from './flowRing';
-import { urlPath } from './l7Enrich';
+import { l7RequestAt, urlPath } from './l7Enrich';
 import type { SideTable } from './sideTable';
 
 // Who talks to whom, per destination port and protocol, in time slots so any window up to the
@@ -126,8 +126,8 @@ export class ServiceMapAggregator {
       }
       if (flags & F_L7) {
         // requests name the edge's HTTP calls; the connection itself is counted by its L3/L4 flow
-        const l7 = ring.extra[s]?.l7;
-        if (l7?.type === 'REQUEST' && l7.http) addHttp(edge, `${l7.http.method} ${urlPath(l7.http.url)}`, t);
+        const http = l7RequestAt(ring, s);
+        if (http) addHttp(edge, `${http.method} ${urlPath(http.url)}`, t);
         continue;
       }
       let i = edge.slotT.length - 1;
