@@ -239,7 +239,9 @@ describe('fast head parsers agree with the plain definitions', () => {
           'ok' in o ? `ok ${(o.ok as RequestHead).framing.kind}` : (String(o.error).split(' ')[0] ?? ''),
         );
       }),
-      { numRuns: 3000 },
+      // a fixed seed: this checks the generator's reach, which must not depend on the draw (a random
+      // seed left out 'ok chunked' once in CI); the agreement properties above stay random
+      { numRuns: 3000, seed: 7_122_026 },
     );
     for (const k of ['ok none', 'ok length', 'ok chunked', 'bad', 'invalid', 'malformed', 'obsolete'])
       expect(seen, k).toContain(k);
