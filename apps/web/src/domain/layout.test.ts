@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type LayoutEdge, type LayoutNode, layoutGraph, NODE_HEIGHT, NODE_WIDTH } from './layout';
+import { type LayoutEdge, type LayoutNode, layoutGraph, NODE_WIDTH } from './layout';
+import { overlappingCards } from './layoutFixtures';
 
 function graph(namespaces: number, perNs: number, extraEdges = 0) {
   const nodes: LayoutNode[] = [];
@@ -89,16 +90,3 @@ describe('layoutGraph', () => {
     expect(overlappingCards(positions)).toEqual([]);
   });
 });
-
-/** Pairs of node ids whose cards overlap. */
-function overlappingCards(positions: ReadonlyMap<string, { x: number; y: number }>): string[] {
-  const list = [...positions];
-  const out: string[] = [];
-  for (let i = 0; i < list.length; i++)
-    for (let j = i + 1; j < list.length; j++) {
-      const [a, p] = list[i]!;
-      const [b, q] = list[j]!;
-      if (Math.abs(p.x - q.x) < NODE_WIDTH && Math.abs(p.y - q.y) < NODE_HEIGHT) out.push(`${a} × ${b}`);
-    }
-  return out;
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { borderGap } from './geometry';
 import { type LayoutEdge, type LayoutNode, layoutGraph, NODE_HEIGHT, NODE_WIDTH, type Point } from './layout';
+import { denseMap } from './layoutFixtures';
 
 // Every edge must be visible between its two cards: room for the stroke, its arrowhead and the
 // verdict badge. Small maps are the first thing a user sees, so they are checked shape by shape.
@@ -90,18 +91,7 @@ describe('layoutGraph leaves room for every edge', () => {
   });
 
   it('in a dense 1,000-node, 10,000-edge map too', () => {
-    const nodes: LayoutNode[] = [];
-    const edges: LayoutEdge[] = [];
-    for (let g = 0; g < 20; g++)
-      for (let i = 0; i < 50; i++) {
-        nodes.push({ id: `ns${g}/w${i}`, namespace: `ns${g}` });
-        if (i > 0) edges.push({ source: `ns${g}/w${i - 1}`, target: `ns${g}/w${i}` });
-      }
-    for (let k = 0; k < 9_000; k++)
-      edges.push({
-        source: nodes[(k * 7) % nodes.length]!.id,
-        target: nodes[(k * 13 + 1) % nodes.length]!.id,
-      });
+    const { nodes, edges } = denseMap();
     const { positions } = layoutGraph(nodes, edges);
     expect(tightEdges(positions, edges)).toEqual([]);
   });

@@ -8,22 +8,15 @@ import {
   NODE_WIDTH,
   type Point,
 } from './layout';
+import { denseMap, overlappingCards } from './layoutFixtures';
 import { clearOffset, collides, separateBoxes } from './layoutGroups';
 
 // A settled map that keeps growing: namespace boxes must never overlap, no card may cover another,
 // and what is already on screen moves only as whole namespaces (entity cards not at all).
 
-/** 20 namespaces of 50 (a chain each), 9,000 extra edges across them, and the world entity. */
+/** The dense 1,000-node map and the world entity. */
 function bigMap() {
-  const nodes: LayoutNode[] = [];
-  const edges: LayoutEdge[] = [];
-  for (let g = 0; g < 20; g++)
-    for (let i = 0; i < 50; i++) {
-      nodes.push({ id: `ns${g}/w${i}`, namespace: `ns${g}` });
-      if (i > 0) edges.push({ source: `ns${g}/w${i - 1}`, target: `ns${g}/w${i}` });
-    }
-  for (let k = 0; k < 9_000; k++)
-    edges.push({ source: nodes[(k * 7) % nodes.length]!.id, target: nodes[(k * 13 + 1) % nodes.length]!.id });
+  const { nodes, edges } = denseMap();
   nodes.push({ id: 'entity:world' });
   edges.push({ source: 'ns0/w0', target: 'entity:world' });
   return { nodes, edges };
@@ -40,18 +33,6 @@ function overlappingBoxes(groups: readonly GroupBox[]): string[] {
   for (let i = 0; i < groups.length; i++)
     for (let j = i + 1; j < groups.length; j++)
       if (collides(groups[i]!, groups[j]!, 0)) out.push(`${groups[i]!.namespace} × ${groups[j]!.namespace}`);
-  return out;
-}
-
-function overlappingCards(positions: ReadonlyMap<string, Point>): string[] {
-  const list = [...positions];
-  const out: string[] = [];
-  for (let i = 0; i < list.length; i++)
-    for (let j = i + 1; j < list.length; j++) {
-      const [a, p] = list[i]!;
-      const [b, q] = list[j]!;
-      if (Math.abs(p.x - q.x) < NODE_WIDTH && Math.abs(p.y - q.y) < NODE_HEIGHT) out.push(`${a} × ${b}`);
-    }
   return out;
 }
 
