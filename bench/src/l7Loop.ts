@@ -8,59 +8,29 @@ import { execFile, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { DesiredState } from '@membrane/policy';
 import { FlowPipeline } from '../../apps/agent/src/flows/flowPipeline';
 import type { L7Record } from '../../apps/agent/src/flows/l7Record';
 import { createLogger } from '../../apps/agent/src/log';
 import { L7PolicyIndex } from '../../apps/agent/src/proxy/l7Policy';
 import { L7Proxy } from '../../apps/agent/src/proxy/l7Proxy';
+import { CLIENT_IP, redirectState, SERVER_IP } from '../../apps/agent/src/proxy/testHttp';
 import { processCpuSeconds } from './agentBench';
 import { parseWrk } from './wrk';
-
-const CLIENT_IP = '10.200.0.2';
-const SERVER_IP = '10.200.0.3';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-function state(): DesiredState {
-  const origin = {
-    kind: 'CiliumNetworkPolicy' as const,
+function state() {
+  return redirectState([{ method: 'GET', path: '/.*' }], {
+    kind: 'CiliumNetworkPolicy',
     namespace: 'l7bench',
     name: 'web-l7-http',
-    direction: 'ingress' as const,
+    direction: 'ingress',
     ruleIndex: 0,
     deny: false,
-  };
-  return {
-    endpoints: [
-      {
-        endpointId: 7,
-        identity: 300,
-        enforceIngress: true,
-        enforceEgress: false,
-        entries: [
-          {
-            direction: 'ingress',
-            identity: 301,
-            protocol: 6,
-            port: 80,
-            endPort: 80,
-            action: 'redirect',
-            http: [{ method: 'GET', path: '/.*' }],
-            origins: [origin],
-          },
-        ],
-      },
-    ],
-    ipcache: [
-      { cidr: `${CLIENT_IP}/32`, identity: 301 },
-      { cidr: `${SERVER_IP}/32`, identity: 300 },
-    ],
-    prefixes: [],
-  };
+  });
 }
 
 async function serveProxy(upstreamPort: number): Promise<void> {

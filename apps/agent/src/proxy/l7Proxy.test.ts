@@ -1,18 +1,16 @@
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import type { DesiredState, HttpRule } from '@membrane/policy';
+import type { HttpRule } from '@membrane/policy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { L7Record } from '../flows/l7Record';
 import { createLogger } from '../log';
 import { L7PolicyIndex } from './l7Policy';
 import { L7Proxy } from './l7Proxy';
-import { ipsOf, RawClient, startUpstream } from './testHttp';
+import { CLIENT_IP, ipsOf, RawClient, redirectState, SERVER_IP, startUpstream } from './testHttp';
 
 // The proxy over plain loopback: the "original destination" is injected (a pod address), the
 // upstream is a real HTTP server on 127.0.0.1.
 
-const CLIENT_IP = '10.200.0.2';
-const SERVER_IP = '10.200.0.3';
 const ORIGIN = {
   kind: 'CiliumNetworkPolicy' as const,
   namespace: 'default',
@@ -22,35 +20,7 @@ const ORIGIN = {
   deny: false,
 };
 
-function state(http: HttpRule[]): DesiredState {
-  return {
-    endpoints: [
-      {
-        endpointId: 7,
-        identity: 300,
-        enforceIngress: true,
-        enforceEgress: false,
-        entries: [
-          {
-            direction: 'ingress',
-            identity: 301,
-            protocol: 6,
-            port: 80,
-            endPort: 80,
-            action: 'redirect',
-            http,
-            origins: [ORIGIN],
-          },
-        ],
-      },
-    ],
-    ipcache: [
-      { cidr: `${CLIENT_IP}/32`, identity: 301 },
-      { cidr: `${SERVER_IP}/32`, identity: 300 },
-    ],
-    prefixes: [],
-  };
-}
+const state = (http: HttpRule[]) => redirectState(http, ORIGIN);
 
 const STARWARS: HttpRule[] = [
   { method: 'POST', path: '/v1/request-landing' },

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import type { DesiredState, HttpRule, RuleRef } from '@membrane/policy';
 import { BodyScanner } from './bodyScanner';
 import { findHeadEnd, parseResponseHead, type ResponseHead, responseFraming } from './httpHead';
 
@@ -156,4 +157,42 @@ function dechunk(raw: string): string {
 export function ipsOf(list: { ip: string; endpointId: number }[]): (ip: string) => number | undefined {
   const m = new Map(list.map((e) => [e.ip, e.endpointId]));
   return (ip) => m.get(ip);
+}
+
+/** The addresses of the loopback proxy tests and bench: a client pod and the server pod it calls. */
+export const CLIENT_IP = '10.200.0.2';
+export const SERVER_IP = '10.200.0.3';
+
+/**
+ * Datapath state with one endpoint (7, identity 300, SERVER_IP) whose ingress from identity 301
+ * (CLIENT_IP) on TCP/80 is redirected to the proxy under `http`.
+ */
+export function redirectState(http: HttpRule[], origin: RuleRef): DesiredState {
+  return {
+    endpoints: [
+      {
+        endpointId: 7,
+        identity: 300,
+        enforceIngress: true,
+        enforceEgress: false,
+        entries: [
+          {
+            direction: 'ingress',
+            identity: 301,
+            protocol: 6,
+            port: 80,
+            endPort: 80,
+            action: 'redirect',
+            http,
+            origins: [origin],
+          },
+        ],
+      },
+    ],
+    ipcache: [
+      { cidr: `${CLIENT_IP}/32`, identity: 301 },
+      { cidr: `${SERVER_IP}/32`, identity: 300 },
+    ],
+    prefixes: [],
+  };
 }
