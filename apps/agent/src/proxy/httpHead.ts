@@ -20,13 +20,16 @@ export type BodyFraming =
 export interface RequestHead {
   method: string;
   target: string;
-  version: '1.0' | '1.1';
+  /** '2': a stream of an h2c connection, described in this shape for the rules and flows (h2cHead.ts) */
+  version: '1.0' | '1.1' | '2';
   fields: HeadField[];
   host: string | undefined;
   framing: BodyFraming;
   /** the connection ends after this exchange (Connection: close, or HTTP/1.0 without keep-alive) */
   close: boolean;
   expectContinue: boolean;
+  /** an Upgrade or HTTP2-Settings field is present (the proxy checks it for an h2c offer: h2cUpgrade.ts) */
+  upgrade: boolean;
 }
 
 export interface ResponseHead {
@@ -200,12 +203,14 @@ export function parseRequestHead(bytes: Buffer): RequestHead {
   let hosts = 0;
   let te: string[] | undefined;
   let expectContinue = false;
+  let upgrade = false;
   for (const f of fields) {
     if (f.lower === 'host') {
       hosts++;
       host ??= f.value;
     } else if (f.lower === 'transfer-encoding') te = tokens(fields, 'transfer-encoding');
     else if (f.lower === 'expect') expectContinue ||= tokens([f], 'expect').includes('100-continue');
+    else if (f.lower === 'upgrade' || f.lower === 'http2-settings') upgrade = true;
   }
   if (hosts > 1 || (version === '1.1' && hosts === 0)) throw new HttpParseError('bad Host');
   const length = contentLength(fields);
@@ -231,6 +236,7 @@ export function parseRequestHead(bytes: Buffer): RequestHead {
     framing,
     close: wantsClose(version, fields),
     expectContinue,
+    upgrade,
   };
 }
 

@@ -110,6 +110,7 @@ export function referenceRequestHead(bytes: Buffer): RequestHead {
     framing,
     close: wantsClose(version, fields),
     expectContinue: tokens(fields, 'expect').includes('100-continue'),
+    upgrade: fields.some((f) => f.lower === 'upgrade' || f.lower === 'http2-settings'),
   };
 }
 

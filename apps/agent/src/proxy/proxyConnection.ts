@@ -3,6 +3,7 @@ import type { L7Http } from '../flows/l7Record';
 import { BodyScanner } from './bodyScanner';
 import { ByteAccumulator } from './byteAccumulator';
 import { ByteRun } from './byteRun';
+import { switchOffered, withoutH2cOffer } from './h2cUpgrade';
 import {
   findHeadEnd,
   HttpParseError,
@@ -145,7 +146,10 @@ export class ProxyConnection implements IdleTracked {
     this.forwardingBody = allowed;
     if (allowed) {
       if (!this.upstream) this.openUpstream();
-      if (!this.toUpstream.add(buf, start, end)) this.blockOnUpstream();
+      // an h2c upgrade would take the connection out of the parser: forwarded without it
+      const h2c = head.upgrade ? withoutH2cOffer(head) : null;
+      const ok = h2c ? this.toUpstream.add(h2c, 0, h2c.length) : this.toUpstream.add(buf, start, end);
+      if (!ok) this.blockOnUpstream();
     } else {
       // With Expect: 100-continue the client may or may not send the body after a final answer,
       // so the connection cannot be reused safely.
@@ -189,6 +193,7 @@ export class ProxyConnection implements IdleTracked {
         framing: { kind: 'none' },
         close: true,
         expectContinue: false,
+        upgrade: false,
       },
       allowed: false,
       startNs: process.hrtime.bigint(),
@@ -246,6 +251,8 @@ export class ProxyConnection implements IdleTracked {
           return;
         }
         const head = parseResponseHead(buf.subarray(i, end));
+        if (head.status === 101 && !switchOffered(ex.head, head))
+          throw new HttpParseError('switch to a protocol the request did not offer', 502);
         this.responseStarted = true;
         this.forwardToClient(buf, i, end);
         i = end;
