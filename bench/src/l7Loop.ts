@@ -33,6 +33,7 @@ function state() {
   });
 }
 
+const upstreamMs: number[] = [];
 async function serveProxy(upstreamPort: number): Promise<void> {
   const pipeline = new FlowPipeline({
     node: 'bench',
@@ -46,7 +47,10 @@ async function serveProxy(upstreamPort: number): Promise<void> {
     original: (s) => ({ srcIp: CLIENT_IP, srcPort: s.remotePort ?? 0, dstIp: SERVER_IP, dstPort: 80 }),
     connectUpstream: () => connect(upstreamPort, '127.0.0.1'),
     policy: () => policy,
-    ...(process.env.L7LOOP_NO_FLOWS ? {} : { onFlows: (r: L7Record[]) => pipeline.ingestL7(r) }),
+    onFlows: (r: L7Record[]) => {
+      for (const f of r) if (f.latencyNs !== undefined) upstreamMs.push(f.latencyNs / 1e6);
+      if (!process.env.L7LOOP_NO_FLOWS) pipeline.ingestL7(r);
+    },
     log: createLogger({}, 'error'),
   });
   await proxy.start();
@@ -56,11 +60,22 @@ async function serveProxy(upstreamPort: number): Promise<void> {
   }
   // event-loop delay: how long a ready socket can wait for the proxy (GC pauses, flow batches)
   const delay = monitorEventLoopDelay({ resolution: 1 });
+  const q = (p: number) => {
+    const a = upstreamMs.slice().sort((x, y) => x - y);
+    return Math.round((a[Math.floor(a.length * p)] ?? 0) * 100) / 100;
+  };
   delay.enable();
   process.on('message', () => {
     const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-    process.send?.({ p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) });
+    process.send?.({
+      p50: ms(delay.percentile(50)),
+      p99: ms(delay.percentile(99)),
+      max: ms(delay.max),
+      up50: q(0.5),
+      up99: q(0.99),
+    });
     delay.reset();
+    upstreamMs.length = 0;
   });
   process.send?.({ port: proxy.boundPort('ingress') });
 }
@@ -92,11 +107,12 @@ async function main(): Promise<void> {
     await new Promise((r, j) =>
       execFile('taskset', ['-a', '-p', '-c', '1', String(pid)], (e) => (e ? j(e) : r(0))),
     );
-    const wrk = (s: number) =>
+    const wrk = (s: number) => wrkTo(port, s);
+    const wrkTo = (p: number, s: number) =>
       new Promise<string>((res, rej) =>
         execFile(
           'taskset',
-          ['-c', '0', 'wrk', '-t2', `-c${conns}`, `-d${s}s`, '--latency', `http://127.0.0.1:${port}/`],
+          ['-c', '0', 'wrk', '-t2', `-c${conns}`, `-d${s}s`, '--latency', `http://127.0.0.1:${p}/`],
           { timeout: (s + 30) * 1000 },
           (e, out) => (e ? rej(e) : res(out)),
         ),
@@ -111,9 +127,15 @@ async function main(): Promise<void> {
       const cpu = processCpuSeconds(pid) - c0;
       if (profile) process.kill(pid, 'SIGUSR2');
       child.send('stats');
-      const [loop] = (await once(child, 'message')) as [{ p50: number; p99: number; max: number }];
+      const [loop] = (await once(child, 'message')) as [
+        { p50: number; p99: number; max: number; up50: number; up99: number },
+      ];
       process.stdout.write(
-        `round ${r + 1}: proxy event-loop delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms\n`,
+        `round ${r + 1}: proxy event-loop delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms; request head → response head p50 ${loop.up50} ms, p99 ${loop.up99} ms\n`,
+      );
+      const d = parseWrk(await wrkTo(upstreamPort, seconds));
+      process.stdout.write(
+        `round ${r + 1}: direct ${Math.round(d.rps)} rps, p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms\n`,
       );
       process.stdout.write(
         `round ${r + 1}: ${Math.round(w.rps)} rps, p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms, proxy CPU ${Math.round((cpu * 1e6) / w.requests)} µs/request (${Math.round((100 * cpu) / seconds)}% of a core), errors ${w.errors}\n`,
