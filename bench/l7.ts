@@ -1,9 +1,11 @@
 // L7 proxy benchmark: `npm run bench -- l7 [--rounds N] [--seconds S] [--connections C]`
-// [--nice N] [--pin 0|1] (defaults 4 rounds × 5 s, 64 connections, agent at nice -10). A real agent (own state dir, pin root, pod subnet)
-// with three pods: a client, and two identical HTTP servers — `web-l7` behind a CiliumNetworkPolicy
-// with HTTP rules (its connections are redirected to the agent's proxy) and `web-direct` behind the
-// same policy without HTTP rules (plain L3/L4). wrk (keep-alive, C connections) runs in the client
-// pod against each in turn, alternating the order every round; the ratios are medians over rounds.
+// [--nice N] [--pin 0|1] [--reference 0|1] (defaults 4 rounds × 5 s, 64 connections, agent at nice -10). A real agent (own state dir, pin root, pod subnet)
+// with four pods: a client, and three identical HTTP servers — `web-l7` behind a CiliumNetworkPolicy
+// with HTTP rules (its connections are redirected to the agent's proxy), `web-direct` behind the
+// same policy without HTTP rules (plain L3/L4), and `web-ref` behind the reference proxy (HAProxy
+// in the host namespace on the agent's core, src/haproxyRef.ts; when installed, unless
+// --reference 0). wrk (keep-alive, C connections) runs in the client pod against each in turn,
+// rotating the order every round; the ratios are medians over rounds.
 // The agent (so its proxy) is pinned to one core (taskset), wrk to the other. Progress on stderr;
 // stdout has the table and, as its last line, one JSON object.
 import { execFile, execFileSync } from 'node:child_process';
@@ -12,7 +14,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../apps/agent/test/harness';
 import { loadAverage, processCpuSeconds, reniceProcess } from './src/agentBench';
-import { median, round, table } from './src/stats';
+import {
+  type ReferencePlacement,
+  type RunningReference,
+  refIngressRule,
+  reserveReference,
+  startReference,
+} from './src/haproxyRef';
+import { type PathKind, type Runs, summarize, summaryTable } from './src/l7Summary';
 import { parseWrk, type WrkResult } from './src/wrk';
 
 function arg(name: string, fallback: number): number {
@@ -46,6 +55,8 @@ const AGENT_NODE_OPTIONS = (() => {
 // in all, a rate both paths sustain: what the proxy adds to a request when it is not the bottleneck
 // (the saturating runs measure mostly the closed loop: 64 / throughput).
 const PACED_MS = arg('paced-ms', 10);
+// --reference 0: skip the reference proxy (on by default when haproxy is installed)
+const REFERENCE = arg('reference', 1) !== 0;
 const NS = 'l7bench';
 const log = (s: string) => process.stderr.write(`[bench l7] ${s}\n`);
 
@@ -56,7 +67,7 @@ require('node:http').createServer((req, res) => {
 }).listen(80, '0.0.0.0');
 `;
 
-function objects(): string {
+function objects(refIp: string | undefined): string {
   const pod = (name: string, app: string, command: string[]) => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -73,7 +84,7 @@ function objects(): string {
       ],
     },
   });
-  const policy = (name: string, app: string, http: boolean) => ({
+  const policy = (name: string, app: string, http: boolean, extra: object[] = []) => ({
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumNetworkPolicy',
     metadata: { name, namespace: NS },
@@ -89,9 +100,16 @@ function objects(): string {
             },
           ],
         },
+        ...extra,
       ],
     },
   });
+  const ref = refIp
+    ? [
+        pod('web-ref', 'web-ref', [process.execPath, '-e', SERVER]),
+        policy('web-ref-l4', 'web-ref', false, [refIngressRule(refIp, 80)]),
+      ]
+    : [];
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
     pod('client', 'client', ['sleep', '3600']),
@@ -99,6 +117,7 @@ function objects(): string {
     pod('web-direct', 'web-direct', [process.execPath, '-e', SERVER]),
     policy('web-l7-http', 'web-l7', true),
     policy('web-direct-l4', 'web-direct', false),
+    ...ref,
   ]
     .map((o) => JSON.stringify(o))
     .join('\n---\n');
@@ -148,11 +167,15 @@ async function main(): Promise<void> {
   if (AGENT_NODE_OPTIONS !== undefined) process.env.NODE_OPTIONS = AGENT_NODE_OPTIONS;
   const scratch = mkdtempSync(join(tmpdir(), 'l7bench-'));
   const pacedScript = join(scratch, 'paced.lua');
+  const place: ReferencePlacement | null = REFERENCE ? await reserveReference() : null;
+  if (REFERENCE && !place)
+    log('haproxy is not installed: no reference proxy (scripts/bootstrap installs it)');
+  let ref: RunningReference | undefined;
   const h = await AgentHarness.start().finally(() => {
     if (AGENT_NODE_OPTIONS !== undefined) delete process.env.NODE_OPTIONS;
   });
   try {
-    await h.ok(['apply', '-f', '-'], objects());
+    await h.ok(['apply', '-f', '-'], objects(place?.ip));
     const eps = JSON.parse(await h.ok(['get', 'endpoints', '-n', NS, '-o', 'json'])).items as {
       pod: string;
       ip: string;
@@ -164,13 +187,29 @@ async function main(): Promise<void> {
       return e;
     };
     const client = ep('client').netns;
-    const urls = { direct: `http://${ep('web-direct').ip}/`, proxy: `http://${ep('web-l7').ip}/` };
+    const urls: Record<PathKind, string> = {
+      direct: `http://${ep('web-direct').ip}/`,
+      proxy: `http://${ep('web-l7').ip}/`,
+      reference: '',
+    };
+    const agentPid = JSON.parse(readFileSync(join(h.stateDir, 'agent.json'), 'utf8')).pid as number;
+    const cpus = availableParallelism();
+    const agentCpu = cpus > 1 ? 1 : 0;
+    if (place) {
+      // the reference gets exactly the agent's placement: same core (or none), same nice
+      ref = await startReference(place, {
+        clientIp: ep('client').ip,
+        serverIp: ep('web-ref').ip,
+        scratchDir: scratch,
+        cpu: PIN ? agentCpu : undefined,
+        nice: NICE,
+      });
+      urls.reference = ref.url;
+    }
+    const kinds: PathKind[] = ref ? ['direct', 'proxy', 'reference'] : ['direct', 'proxy'];
     await waitFor('servers', async () => {
-      const [a, b] = await Promise.all([
-        curlStatus(client, 'GET', urls.direct),
-        curlStatus(client, 'GET', urls.proxy),
-      ]);
-      return a === '200' && b === '200';
+      const codes = await Promise.all(kinds.map((k) => curlStatus(client, 'GET', urls[k])));
+      return codes.every((c) => c === '200');
     });
     // the proxy really is in the path: a request its rules do not allow is answered 403 by it
     const denied = await curlStatus(client, 'DELETE', urls.proxy);
@@ -178,15 +217,12 @@ async function main(): Promise<void> {
     if (denied !== '403' || deniedDirect !== '200') {
       throw new Error(`proxy not in the path: DELETE via proxy ${denied}, direct ${deniedDirect}`);
     }
-    const agentPid = JSON.parse(readFileSync(join(h.stateDir, 'agent.json'), 'utf8')).pid as number;
-    const cpus = availableParallelism();
-    const agentCpu = cpus > 1 ? 1 : 0;
     if (PIN)
       execFileSync('taskset', ['-a', '-p', '-c', String(agentCpu), String(agentPid)], { stdio: 'ignore' });
     reniceProcess(agentPid, NICE);
     for (const pid of podPids(h.stateDir)) reniceProcess(pid, PEERS_NICE);
     log(
-      `agent pid ${agentPid} ${PIN ? `pinned to CPU ${agentCpu}` : 'unpinned'} at nice ${NICE}; servers and wrk (on CPU 0) at nice ${PEERS_NICE}; ${ROUNDS} rounds × ${SECONDS}s × 2`,
+      `agent pid ${agentPid}${ref ? ` and ${place?.version} pid ${ref.pid}` : ''} ${PIN ? `pinned to CPU ${agentCpu}` : 'unpinned'} at nice ${NICE}; servers and wrk (on CPU 0) at nice ${PEERS_NICE}; ${ROUNDS} rounds × ${SECONDS}s × ${kinds.length}`,
     );
 
     const wrk = async (url: string, script?: string): Promise<WrkResult> => {
@@ -194,21 +230,24 @@ async function main(): Promise<void> {
       if (script) cmd.push('-s', script);
       return parseWrk(await inNetns(client, cmd, (SECONDS + 30) * 1000, 0));
     };
-    // warm-up of both paths (JIT of the agent and of both servers, conntrack, connection set-up):
+    // warm-up of every path (JIT of the agent and of the servers, conntrack, connection set-up):
     // with only the proxied path warmed, every first direct run met a cold server (p99 20-65 ms)
-    await wrk(urls.proxy);
-    await wrk(urls.direct);
-    const runs: Record<'direct' | 'proxy', WrkResult[]> = { direct: [], proxy: [] };
-    // the agent's CPU per proxied request: what the proxy costs, whatever the machine's load
-    let proxyCpuSeconds = 0;
+    for (const kind of kinds) await wrk(urls[kind]);
+    // each round starts one path later than the previous one, so no path is always first
+    const orderOf = (r: number) => kinds.map((_, i) => kinds[(i + r) % kinds.length] as PathKind);
+    const runs: Runs = { direct: [], proxy: [], reference: [] };
+    // CPU per request of the agent and of the reference: what each proxy costs, whatever the load
+    const cpuSeconds: Record<PathKind, number> = { direct: 0, proxy: 0, reference: 0 };
+    const cpuPid = (kind: PathKind) =>
+      kind === 'proxy' ? agentPid : kind === 'reference' ? ref?.pid : undefined;
     for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? (['direct', 'proxy'] as const) : (['proxy', 'direct'] as const);
-      for (const kind of order) {
+      for (const kind of orderOf(r)) {
         const profiled = PROFILE !== undefined && kind === 'proxy';
         if (profiled) process.kill(agentPid, 'SIGUSR2'); // starts the profiler
-        const cpu0 = processCpuSeconds(agentPid);
+        const pid = cpuPid(kind);
+        const cpu0 = pid === undefined ? 0 : processCpuSeconds(pid);
         const res = await wrk(urls[kind]);
-        if (kind === 'proxy') proxyCpuSeconds += processCpuSeconds(agentPid) - cpu0;
+        if (pid !== undefined) cpuSeconds[kind] += processCpuSeconds(pid) - cpu0;
         if (profiled) process.kill(agentPid, 'SIGUSR2'); // writes the profile
         runs[kind].push(res);
         log(
@@ -216,12 +255,11 @@ async function main(): Promise<void> {
         );
       }
     }
-    const paced: Record<'direct' | 'proxy', WrkResult[]> = { direct: [], proxy: [] };
+    const paced: Runs = { direct: [], proxy: [], reference: [] };
     if (PACED_MS > 0) {
       writeFileSync(pacedScript, `function delay() return ${PACED_MS} end\n`);
       for (let r = 0; r < ROUNDS; r++) {
-        const order = r % 2 === 0 ? (['direct', 'proxy'] as const) : (['proxy', 'direct'] as const);
-        for (const kind of order) {
+        for (const kind of orderOf(r)) {
           const res = await wrk(urls[kind], pacedScript);
           paced[kind].push(res);
           log(
@@ -231,59 +269,13 @@ async function main(): Promise<void> {
       }
     }
     if (PROFILE) await new Promise((r) => setTimeout(r, 2000)); // the last profile is written async
-    const med = (kind: 'direct' | 'proxy', f: (w: WrkResult) => number) => median(runs[kind].map(f));
-    const ratios = runs.proxy.map((p, i) => p.rps / (runs.direct[i] as WrkResult).rps);
-    const added = runs.proxy.map((p, i) => p.p99Ms - (runs.direct[i] as WrkResult).p99Ms);
-    const addedP50 = runs.proxy.map((p, i) => p.p50Ms - (runs.direct[i] as WrkResult).p50Ms);
-    const pacedAdded = (f: (w: WrkResult) => number) =>
-      paced.proxy.map((p, i) => f(p) - f(paced.direct[i] as WrkResult));
-    const pacedP99 = pacedAdded((w) => w.p99Ms);
-    const pacedP50 = pacedAdded((w) => w.p50Ms);
     const result = {
       bench: 'l7',
       rounds: ROUNDS,
       seconds: SECONDS,
       connections: CONNECTIONS,
-      rps_direct: Math.round(med('direct', (w) => w.rps)),
-      rps_proxy: Math.round(med('proxy', (w) => w.rps)),
-      rps_ratio: round(median(ratios), 3),
-      p50_direct_ms: round(
-        med('direct', (w) => w.p50Ms),
-        3,
-      ),
-      p50_proxy_ms: round(
-        med('proxy', (w) => w.p50Ms),
-        3,
-      ),
-      p99_direct_ms: round(
-        med('direct', (w) => w.p99Ms),
-        3,
-      ),
-      p99_proxy_ms: round(
-        med('proxy', (w) => w.p99Ms),
-        3,
-      ),
-      p99_added_ms: round(median(added), 3),
-      // the spread behind that median: one direct p99 moves by several ms between runs here
-      p99_added_ms_rounds: added.map((a) => round(a, 3)),
-      p50_added_ms: round(median(addedP50), 3),
-      // 64 closed-loop connections: mean latency ≈ 64 / throughput, whatever the per-request cost
-      closed_loop_added_ms: round(
-        (CONNECTIONS * 1000) / med('proxy', (w) => w.rps) -
-          (CONNECTIONS * 1000) / med('direct', (w) => w.rps),
-        3,
-      ),
-      paced_ms: PACED_MS,
-      paced_rps_direct: PACED_MS > 0 ? Math.round(median(paced.direct.map((w) => w.rps))) : null,
-      paced_rps_proxy: PACED_MS > 0 ? Math.round(median(paced.proxy.map((w) => w.rps))) : null,
-      p50_added_ms_paced: PACED_MS > 0 ? round(median(pacedP50), 3) : null,
-      p99_added_ms_paced: PACED_MS > 0 ? round(median(pacedP99), 3) : null,
-      p99_added_ms_paced_rounds: pacedP99.map((a) => round(a, 3)),
-      agent_cpu_us_per_proxied_request: Math.round(
-        (proxyCpuSeconds * 1e6) / runs.proxy.reduce((n, w) => n + w.requests, 0),
-      ),
-      errors_direct: [...runs.direct, ...paced.direct].reduce((n, w) => n + w.errors, 0),
-      errors_proxy: [...runs.proxy, ...paced.proxy].reduce((n, w) => n + w.errors, 0),
+      ...summarize({ runs, paced, cpuSeconds, connections: CONNECTIONS, pacedMs: PACED_MS }),
+      reference: ref ? (place?.version ?? null) : null,
       agent_cpu: PIN ? agentCpu : null,
       agent_nice: NICE,
       peers_nice: PEERS_NICE,
@@ -292,39 +284,12 @@ async function main(): Promise<void> {
       loadavg_after: loadAverage(),
       targets: { rps_ratio: '>= 0.5', p99_added_ms: '<= 2' },
     };
-    process.stdout.write(
-      `${table(
-        ['', 'direct', 'through proxy', 'target'],
-        [
-          ['requests/s (median)', String(result.rps_direct), String(result.rps_proxy), ''],
-          ['rps ratio (median of rounds)', '', String(result.rps_ratio), '>= 0.5'],
-          ['p50 ms', String(result.p50_direct_ms), String(result.p50_proxy_ms), ''],
-          ['p99 ms', String(result.p99_direct_ms), String(result.p99_proxy_ms), ''],
-          ['p99 added ms (median of rounds)', '', String(result.p99_added_ms), '<= 2'],
-          ['p99 added ms per round', '', result.p99_added_ms_rounds.join(' '), ''],
-          ['p50 added ms (median of rounds)', '', String(result.p50_added_ms), ''],
-          ['64 / rps difference ms', '', String(result.closed_loop_added_ms), ''],
-          [
-            `paced (${PACED_MS} ms between requests) req/s`,
-            String(result.paced_rps_direct),
-            String(result.paced_rps_proxy),
-            '',
-          ],
-          [
-            'paced p50 / p99 added ms (medians)',
-            '',
-            `${result.p50_added_ms_paced} / ${result.p99_added_ms_paced}`,
-            '',
-          ],
-          ['paced p99 added ms per round', '', pacedP99.map((a) => round(a, 3)).join(' '), ''],
-          ['agent CPU µs per proxied request', '', String(result.agent_cpu_us_per_proxied_request), ''],
-          ['errors (socket + non-2xx)', String(result.errors_direct), String(result.errors_proxy), '0'],
-        ],
-      )}\n`,
-    );
+    process.stdout.write(`${summaryTable(result)}\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    await ref?.stop().catch((e) => log(`stopping the reference: ${(e as Error).message}`));
     await h.destroy();
+    place?.release();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
