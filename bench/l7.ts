@@ -14,6 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../apps/agent/test/harness';
 import { loadAverage, processCpuSeconds, reniceProcess } from './src/agentBench';
+import { busyPercent, parseProcStat } from './src/cpuBusy';
 import {
   type ReferencePlacement,
   type RunningReference,
@@ -238,6 +239,9 @@ async function main(): Promise<void> {
     const runs: Runs = { direct: [], proxy: [], reference: [] };
     // CPU per request of the agent and of the reference: what each proxy costs, whatever the load
     const cpuSeconds: Record<PathKind, number> = { direct: 0, proxy: 0, reference: 0 };
+    // each core's busy % during each run: which core was full (the proxy's, or wrk's and the servers')
+    const cpuBusy: Record<PathKind, (number | null)[][]> = { direct: [], proxy: [], reference: [] };
+    const procStat = () => parseProcStat(readFileSync('/proc/stat', 'utf8'));
     const cpuPid = (kind: PathKind) =>
       kind === 'proxy' ? agentPid : kind === 'reference' ? ref?.pid : undefined;
     for (let r = 0; r < ROUNDS; r++) {
@@ -246,8 +250,10 @@ async function main(): Promise<void> {
         if (profiled) process.kill(agentPid, 'SIGUSR2'); // starts the profiler
         const pid = cpuPid(kind);
         const cpu0 = pid === undefined ? 0 : processCpuSeconds(pid);
+        const stat0 = procStat();
         const res = await wrk(urls[kind]);
         if (pid !== undefined) cpuSeconds[kind] += processCpuSeconds(pid) - cpu0;
+        cpuBusy[kind].push(busyPercent(stat0, procStat()));
         if (profiled) process.kill(agentPid, 'SIGUSR2'); // writes the profile
         runs[kind].push(res);
         log(
@@ -274,7 +280,7 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       seconds: SECONDS,
       connections: CONNECTIONS,
-      ...summarize({ runs, paced, cpuSeconds, connections: CONNECTIONS, pacedMs: PACED_MS }),
+      ...summarize({ runs, paced, cpuSeconds, cpuBusy, connections: CONNECTIONS, pacedMs: PACED_MS }),
       reference: ref ? (place?.version ?? null) : null,
       agent_cpu: PIN ? agentCpu : null,
       agent_nice: NICE,

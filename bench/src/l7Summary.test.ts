@@ -17,6 +17,20 @@ const runs = (reference: WrkResult[]): Runs => ({
 });
 const none: Runs = { direct: [], proxy: [], reference: [] };
 const cpuSeconds = { direct: 0, proxy: 9, reference: 3 };
+const cpuBusy = {
+  direct: [
+    [50, 100],
+    [60, 90],
+  ],
+  proxy: [
+    [100, 100],
+    [90, 100],
+  ],
+  reference: [
+    [100, 70],
+    [100, 60],
+  ],
+};
 
 describe('summarize', () => {
   it('takes medians of per-round differences and ratios against the same round’s direct run', () => {
@@ -24,6 +38,7 @@ describe('summarize', () => {
       runs: runs([w(36_000, 1.2, 4), w(24_000, 2, 14)]),
       paced: none,
       cpuSeconds,
+      cpuBusy,
       connections: 64,
       pacedMs: 0,
     });
@@ -38,14 +53,24 @@ describe('summarize', () => {
     expect(s.reference_cpu_us_per_request).toBe(10);
     expect(s.agent_cpu_us_per_proxied_request).toBe(40);
     expect(s.p99_added_ms_paced).toBeNull();
+    expect(s.cpu_busy_pct_direct).toEqual([55, 95]);
+    expect(s.cpu_busy_pct_reference).toEqual([100, 65]);
   });
 
   it('gives null reference figures when the reference did not run', () => {
-    const s = summarize({ runs: runs([]), paced: none, cpuSeconds, connections: 64, pacedMs: 0 });
+    const s = summarize({
+      runs: runs([]),
+      paced: none,
+      cpuSeconds,
+      cpuBusy: { ...cpuBusy, reference: [] },
+      connections: 64,
+      pacedMs: 0,
+    });
     expect(s.rps_reference).toBeNull();
     expect(s.p99_added_ms_reference).toBeNull();
     expect(s.reference_cpu_us_per_request).toBeNull();
     expect(s.p99_added_ms_reference_rounds).toEqual([]);
+    expect(s.cpu_busy_pct_reference).toBeNull();
     expect(summaryTable({ ...s, paced_ms: 0 })).toContain('through reference');
   });
 });

@@ -13,6 +13,8 @@ export interface SummaryInput {
   paced: Runs;
   /** process CPU seconds (user + system) spent during each path's saturating runs */
   cpuSeconds: Record<PathKind, number>;
+  /** per saturating run of each path: each CPU's busy % (from /proc/stat) */
+  cpuBusy: Record<PathKind, (number | null)[][]>;
   connections: number;
   pacedMs: number;
 }
@@ -39,6 +41,14 @@ export function summarize(s: SummaryInput) {
   const refAdded = perRound(runs, 'reference', (w, d) => w.p99Ms - d.p99Ms);
   const refPacedP99 = perRound(paced, 'reference', (w, d) => w.p99Ms - d.p99Ms);
   const ref = <T>(x: T): T | null => (hasRef ? x : null);
+  // per CPU, the median over a path's runs of its busy %
+  const busy = (kind: PathKind) => {
+    const rs = s.cpuBusy[kind];
+    const n = Math.max(0, ...rs.map((r) => r.length));
+    return Array.from({ length: n }, (_, c) =>
+      median(rs.map((r) => r[c]).filter((x): x is number => typeof x === 'number')),
+    );
+  };
   const errors = (kind: PathKind) => [...runs[kind], ...paced[kind]].reduce((n, w) => n + w.errors, 0);
   return {
     rps_direct: Math.round(med('direct', rps)),
@@ -65,6 +75,8 @@ export function summarize(s: SummaryInput) {
     agent_cpu_us_per_proxied_request: cpuUs('proxy'),
     errors_direct: errors('direct'),
     errors_proxy: errors('proxy'),
+    cpu_busy_pct_direct: busy('direct'),
+    cpu_busy_pct_proxy: busy('proxy'),
     // the reference proxy (HAProxy on the agent's core at its nice), null when it did not run
     rps_reference: ref(Math.round(med('reference', rps))),
     rps_ratio_reference: ref(round(median(perRound(runs, 'reference', (w, d) => w.rps / d.rps)), 3)),
@@ -75,8 +87,10 @@ export function summarize(s: SummaryInput) {
     p50_added_ms_reference: ref(ms(median(perRound(runs, 'reference', (w, d) => w.p50Ms - d.p50Ms)))),
     paced_rps_reference: hasRef && pacedOn ? Math.round(median(paced.reference.map(rps))) : null,
     p99_added_ms_paced_reference: hasRef && pacedOn ? ms(median(refPacedP99)) : null,
+    p99_added_ms_paced_reference_rounds: refPacedP99.map(ms),
     reference_cpu_us_per_request: ref(cpuUs('reference')),
     errors_reference: ref(errors('reference')),
+    cpu_busy_pct_reference: ref(busy('reference')),
   };
 }
 
@@ -111,12 +125,25 @@ export function summaryTable(r: L7Summary & { paced_ms: number }): string {
         r.p99_added_ms_paced_reference === null ? '' : `p99 ${r.p99_added_ms_paced_reference}`,
         '',
       ],
-      ['paced p99 added ms per round', '', r.p99_added_ms_paced_rounds.join(' '), '', ''],
+      [
+        'paced p99 added ms per round',
+        '',
+        r.p99_added_ms_paced_rounds.join(' '),
+        r.p99_added_ms_paced_reference_rounds.join(' '),
+        '',
+      ],
       [
         'proxy CPU µs per request',
         '',
         str(r.agent_cpu_us_per_proxied_request),
         str(r.reference_cpu_us_per_request),
+        '',
+      ],
+      [
+        'CPU busy % per core (medians)',
+        r.cpu_busy_pct_direct.join(' / '),
+        r.cpu_busy_pct_proxy.join(' / '),
+        r.cpu_busy_pct_reference?.join(' / ') ?? '',
         '',
       ],
       ['errors (socket + non-2xx)', str(r.errors_direct), str(r.errors_proxy), str(r.errors_reference), '0'],
