@@ -3,10 +3,11 @@
 // A child process runs L7Proxy + a FlowPipeline (as the agent does), pinned to CPU 1; an upstream
 // Node HTTP server (as bench/l7.ts's) and wrk run on CPU 0. Prints rps and the proxy process's CPU
 // µs per request (user+sys from /proc). Not the benchmark of record (bench/l7.ts is): no veths,
-// no BPF, no other pods — only the proxy's own cost.
+// no BPF, no other pods — only the proxy's own cost. L7LOOP_RELAY=1 measures a bare byte relay in
+// its place (the floor for a Node proxy on these sockets).
 import { execFile, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FlowPipeline } from '../../apps/agent/src/flows/flowPipeline';
 import type { L7Record } from '../../apps/agent/src/flows/l7Record';
@@ -53,7 +54,8 @@ async function serveProxy(upstreamPort: number): Promise<void> {
     },
     log: createLogger({}, 'error'),
   });
-  await proxy.start();
+  const relay = process.env.L7LOOP_RELAY ? await byteRelay(upstreamPort) : undefined;
+  if (!relay) await proxy.start();
   if (process.env.MEMBRANE_CPU_PROFILE) {
     const { installCpuProfileToggle } = await import('../../apps/agent/src/proxy/cpuProfile');
     installCpuProfileToggle(process.env.MEMBRANE_CPU_PROFILE, createLogger({}, 'error'));
@@ -77,7 +79,23 @@ async function serveProxy(upstreamPort: number): Promise<void> {
     delay.reset();
     upstreamMs.length = 0;
   });
-  process.send?.({ port: proxy.boundPort('ingress') });
+  process.send?.({ port: relay ?? proxy.boundPort('ingress') });
+}
+
+// L7LOOP_RELAY=1: the floor of any Node proxy here — bytes copied between the two sockets with no
+// parsing, policy or flows, on the same sockets and CPU as the proxy. Returns its port.
+async function byteRelay(upstreamPort: number): Promise<number> {
+  const server = createServer({ noDelay: true }, (c) => {
+    const u = connect({ port: upstreamPort, host: '127.0.0.1', noDelay: true });
+    c.on('data', (d) => u.write(d));
+    u.on('data', (d) => c.write(d));
+    c.on('close', () => u.destroy());
+    u.on('close', () => c.destroy());
+    c.on('error', () => {});
+    u.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
 }
 
 const SERVER = `
