@@ -3,18 +3,28 @@ import type { Direction, RuleRef } from '@membrane/policy';
 import type { L7Record } from '../flows/l7Record';
 import type { Logger } from '../log';
 import { FlowHttpCache } from './flowHttp';
+import { H2cConnection } from './h2cConnection';
+import { PrefaceSniffer } from './h2cPreface';
 import type { RequestHead } from './httpHead';
 import { targetPath } from './httpHead';
-import { IdleSweep } from './idleSweep';
+import { IdleSweep, type IdleTracked } from './idleSweep';
 import { type L7PolicyIndex, type L7Rules, requestAllowed } from './l7Policy';
-import { type Exchange, IDLE_SWEEP_MS, IDLE_TIMEOUT_MS, ProxyConnection } from './proxyConnection';
+import {
+  type ConnectionHooks,
+  type Exchange,
+  IDLE_SWEEP_MS,
+  IDLE_TIMEOUT_MS,
+  ProxyConnection,
+} from './proxyConnection';
 
 // The agent's transparent HTTP proxy: one listener per direction. A redirected connection arrives
 // with the original destination as its local address and the original source as its remote one;
 // the proxy finds the L7 rules of that connection in the enforced policy, decides each request,
 // relays allowed ones to the original destination and reports every request and response as an
-// L7 flow. How sockets are made (transparent listener, marked upstream) is injected, so the same
-// code runs over plain loopback in tests and over the kernel redirect in the agent.
+// L7 flow. A connection speaks HTTP/1.x (proxyConnection.ts) or h2c with prior knowledge
+// (h2cConnection.ts), told apart by its first bytes. How sockets are made (transparent listener,
+// marked upstream) is injected, so the same code runs over plain loopback in tests and over the
+// kernel redirect in the agent.
 
 export interface OriginalTuple {
   srcIp: string;
@@ -54,7 +64,7 @@ const MAX_BATCH = 1024;
 
 export class L7Proxy {
   private readonly servers = new Map<Direction, Server>();
-  private readonly connections = new Set<ProxyConnection>();
+  private readonly connections = new Set<IdleTracked>();
   private batch: L7Record[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly httpFields = new FlowHttpCache();
@@ -125,14 +135,28 @@ export class L7Proxy {
     const needsHeaders = [rules?.rules, rules?.destinationRules].some((l) =>
       l?.some((r) => r.headers?.length),
     );
-    const conn = new ProxyConnection(socket, {
+    const hooks: ConnectionHooks = {
       allow: (head) => allowed(rules, head, needsHeaders),
       connectUpstream: () => this.opts.connectUpstream(t, srcIdentity, direction),
       onRequest: (ex) => this.record(ex, undefined, 0, ctx),
       onResponse: (ex, status, latencyNs) => this.record(ex, status, latencyNs, ctx),
+    };
+    // HTTP/1 or h2c: told from the first bytes, once per connection (h2cPreface.ts)
+    const sniffer = new PrefaceSniffer(socket, (protocol) => {
+      this.connections.delete(sniffer);
+      let conn: IdleTracked;
+      if (protocol === 'h2') {
+        // node:http2 takes the paused socket and reads the bytes put back itself
+        conn = new H2cConnection(socket, hooks, urlAuthority(t.dstIp, t.dstPort));
+      } else {
+        conn = new ProxyConnection(socket, hooks);
+        socket.resume();
+      }
+      this.connections.add(conn);
+      socket.once('close', () => this.connections.delete(conn));
     });
-    this.connections.add(conn);
-    socket.once('close', () => this.connections.delete(conn));
+    this.connections.add(sniffer);
+    socket.once('close', () => this.connections.delete(sniffer));
   }
 
   // Records are built as plain literals: object spread ({ ...base }) costs ~1 µs an object on this
@@ -214,6 +238,10 @@ function defaultTuple(s: Socket): OriginalTuple {
     dstIp: stripMapped(s.localAddress ?? ''),
     dstPort: s.localPort ?? 0,
   };
+}
+
+function urlAuthority(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 function stripMapped(ip: string): string {
