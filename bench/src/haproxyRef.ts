@@ -36,7 +36,17 @@ export async function reserveReference(): Promise<ReferencePlacement | null> {
   if (!version) return null;
   const [ip] = await allocateWorldIps(1);
   if (!ip) throw new Error('no reference address');
-  return { ip, version, release: () => releaseWorldIps([ip]) };
+  // given back on exit and on SIGINT/SIGTERM too (a dead owner's reservation is only taken over later)
+  const cleanup = { cleanupSync: () => releaseWorldIps([ip]) };
+  registerCleanup(cleanup);
+  return {
+    ip,
+    version,
+    release: () => {
+      unregisterCleanup(cleanup);
+      releaseWorldIps([ip]);
+    },
+  };
 }
 
 export interface RunningReference {
