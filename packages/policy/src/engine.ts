@@ -40,7 +40,7 @@ export {
 } from './labels/selector';
 export type { Decision, L7Verdict, SideDecision, Verdict } from './model/decision';
 export type { Endpoint, EnforcementMode, Flow, HttpRequest, NamedPort } from './model/endpoint';
-export type { PolicyOptions } from './model/options';
+export type { AllowLocalhost, PolicyOptions } from './model/options';
 export { canonicalCidr, hostCidr } from './net/cidr';
 export { LpmTable } from './net/lpm';
 export { referenceLookup } from './reference/referenceLookup';

@@ -285,6 +285,7 @@ const scenario = fc.record({
   pods: fc.array(podArb, { minLength: 2, maxLength: 6 }),
   policies: policiesArb,
   mode: fc.constantFrom<PolicyOptions['enforcementMode']>('default', 'default', 'default', 'always', 'never'),
+  allowLocalhost: fc.constantFrom<PolicyOptions['allowLocalhost']>('policy', 'always'),
   probes: fc.array(probeArb, { minLength: 1, maxLength: 8 }),
 });
 
@@ -302,7 +303,7 @@ describe('evaluate and referenceLookup(compile) agree', () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const endpoints = endpointsFrom(s.pods);
-        const options = { ...OPTIONS_BASE, enforcementMode: s.mode };
+        const options = { ...OPTIONS_BASE, enforcementMode: s.mode, allowLocalhost: s.allowLocalhost };
         const input = { policies: s.policies, endpoints, options };
         const desired = compile(s.policies, endpoints, options);
         for (const probe of s.probes) {
@@ -338,7 +339,7 @@ describe('evaluate and referenceLookup(compile) agree', () => {
     fc.assert(
       fc.property(scenario, policiesArb, (s, extra) => {
         const endpoints = endpointsFrom(s.pods);
-        const options = { ...OPTIONS_BASE, enforcementMode: s.mode };
+        const options = { ...OPTIONS_BASE, enforcementMode: s.mode, allowLocalhost: s.allowLocalhost };
         const pc = new PolicyCompiler(s.policies, endpoints, options);
         const renamed = extra.map(
           (p) => ({ ...p, metadata: { ...p.metadata, name: `x-${p.metadata.name}` } }) as Policy,

@@ -1,3 +1,4 @@
+export { type InterfaceAddress, ipv4AddressesOf, listIpv4Addresses } from './addresses';
 export { CommandError, type RunOptions, type RunResult, run, runStatus } from './command';
 export { getLink, type IpLink, ip, ipBatch, ipJson } from './ip';
 export { assertIfname, assertIpv4, assertNetnsName, IFNAME_MAX } from './names';

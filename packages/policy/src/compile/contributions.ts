@@ -17,7 +17,8 @@ export interface RawEntry {
   endPort: number;
   action: EntryAction;
   http?: HttpRule[];
-  origin: RuleRef;
+  /** absent for the entries options add (allow-localhost), which no rule wrote */
+  origin?: RuleRef;
 }
 
 export interface EndpointContribution {

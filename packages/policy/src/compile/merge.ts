@@ -1,4 +1,11 @@
-import type { EndpointPolicy, EntryAction, PolicyEntry, RuleRef } from '../desired';
+import {
+  type EndpointPolicy,
+  type EntryAction,
+  IDENTITY_HOST,
+  type PolicyEntry,
+  PROTO_ANY,
+  type RuleRef,
+} from '../desired';
 import type { Endpoint, EnforcementMode } from '../model/endpoint';
 import type { PolicyOptions } from '../model/options';
 import { unionHttpRules } from '../rules/http';
@@ -55,7 +62,7 @@ export function mergeEntries(parts: RawEntry[][]): PolicyEntry[] {
       port: first.port,
       endPort: first.endPort,
       action,
-      origins: sortRefs(deciding.map((r) => r.origin)),
+      origins: sortRefs(deciding.flatMap((r) => (r.origin ? [r.origin] : []))),
     };
     if (action === 'redirect') {
       const lists = g.map((r) => (r.action === 'redirect' ? (r.http ?? []) : [{}]));
@@ -100,6 +107,27 @@ export class MergeCache {
   }
 }
 
+/**
+ * allow-localhost=always: the node reaches every local endpoint on every port. Merged like any
+ * rule's entry, so a deny naming the host (or any peer) still wins, as in Cilium. One shared array,
+ * so endpoints with the same parts keep sharing one merged entries array.
+ */
+const LOCALHOST_PART: readonly RawEntry[] = Object.freeze([
+  {
+    direction: 'ingress',
+    identity: IDENTITY_HOST,
+    protocol: PROTO_ANY,
+    port: 0,
+    endPort: 0,
+    action: 'allow',
+  },
+]) as readonly RawEntry[];
+
+/** Whether an endpoint whose ingress is enforced admits the node implicitly (allow-localhost). */
+export function admitsLocalhost(ep: Endpoint, options: PolicyOptions): boolean {
+  return options.allowLocalhost === 'always' && !ep.host;
+}
+
 /** The desired policy of one endpoint from the contributions of the policies selecting it. */
 export function assembleEndpoint(
   ep: Endpoint,
@@ -120,5 +148,6 @@ export function assembleEndpoint(
     enforceEgress ||= c.enforceEgress;
     for (const p of c.parts) parts.push(p);
   }
+  if (enforceIngress && admitsLocalhost(ep, options)) parts.push(LOCALHOST_PART as RawEntry[]);
   return { endpointId: ep.endpointId, identity, enforceIngress, enforceEgress, entries: cache.merged(parts) };
 }

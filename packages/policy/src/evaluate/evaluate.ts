@@ -1,6 +1,6 @@
 import { selectedEndpoints } from '../compile/contributions';
-import { enforcementModeOf } from '../compile/merge';
-import type { Direction, HttpRule } from '../desired';
+import { admitsLocalhost, enforcementModeOf } from '../compile/merge';
+import { type Direction, type HttpRule, IDENTITY_HOST } from '../desired';
 import {
   combineSides,
   type Decision,
@@ -175,6 +175,13 @@ export class Evaluator {
     const candidates = rulesFor(rules, flow, remote, slot, this.slots, this.memo);
     for (let i = 0; i < candidates.length; i++)
       ruleMatches(candidates[i] as PreparedRule, ep, remote, flow, rules.requires, matches);
+    const enforced = side.deniedPrefix !== undefined || mode === 'always';
+    // allow-localhost: compile adds an ingress allow for the host to enforced endpoints (merge.ts)
+    const localhost =
+      enforced &&
+      direction === 'ingress' &&
+      remote.identity === IDENTITY_HOST &&
+      admitsLocalhost(ep, this.options);
     if (matches.length > 0) {
       if (matches.some(isDeny)) {
         const denies = matches.filter(isDeny);
@@ -186,9 +193,18 @@ export class Evaluator {
           reason: `${side.where}: denied by ${list(denies)} (deny wins)`,
         };
       }
-      return allowed(direction, endpointId, side.where, matches.slice(), remote, flow);
+      return allowed(direction, endpointId, side.where, matches.slice(), remote, flow, localhost);
     }
-    if (side.deniedPrefix !== undefined || mode === 'always') {
+    if (localhost) {
+      return {
+        direction,
+        endpointId,
+        verdict: 'allowed',
+        decidedBy: [],
+        reason: `${side.where}: allowed: from host (allow-localhost)`,
+      };
+    }
+    if (enforced) {
       const prefix = side.deniedPrefix ?? `${side.where}: enforcement mode always, and no rule allows `;
       const peer = direction === 'ingress' ? remote.fromText : remote.toText;
       return {
@@ -229,6 +245,8 @@ function allowed(
   matches: RuleMatch[],
   remote: Remote,
   flow: Flow,
+  /** allow-localhost admits this remote on every port: a plain allow beside the rules */
+  localhost = false,
 ): SideDecision {
   const decidedBy = matches.map((m) => m.rule.ref);
   const l7 = matches.filter((m) => m.http !== undefined);
@@ -250,11 +268,11 @@ function allowed(
   };
   const req = flow.http;
   if (req) {
-    const plain = matches.some((m) => m.http === undefined);
+    const plain = localhost || matches.some((m) => m.http === undefined);
     const passing = l7.filter((m) => httpAllowed(m.http as HttpRule[], req));
     d.l7Verdict = plain || passing.length > 0 ? 'allowed' : 'denied';
     d.reason += plain
-      ? `; ${req.method} ${req.path} allowed: a rule without HTTP rules also allows this port`
+      ? `; ${req.method} ${req.path} allowed: ${localhost ? 'allow-localhost admits the host on every port' : 'a rule without HTTP rules also allows this port'}`
       : passing.length > 0
         ? `; ${req.method} ${req.path} allowed by the HTTP rules of ${list(passing)}`
         : `; ${req.method} ${req.path} from ${remote.description} matches no HTTP rule: denied`;
