@@ -67,7 +67,8 @@ export class AgentHarness {
     return h;
   }
 
-  private agentArgs: string[] = [];
+  /** `membrane agent` flags of the next startAgent() (a test may change them between restarts) */
+  agentArgs: string[] = [];
 
   async startAgent(): Promise<void> {
     const info = join(this.stateDir, 'agent.json');

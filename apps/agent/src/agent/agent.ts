@@ -18,7 +18,7 @@ import type {
   Status,
   ValidateResult,
 } from '@membrane/api';
-import type { EnforcementMode, Labels, Policy } from '@membrane/policy';
+import type { AllowLocalhost, EnforcementMode, Labels, Policy } from '@membrane/policy';
 import type { DatapathPort } from '../datapath/port';
 import { EndpointManager, type EndpointRecord } from '../endpoints/endpointManager';
 import { Ipam } from '../endpoints/ipam';
@@ -26,6 +26,7 @@ import { staticAddressErrors, staticFirst } from '../endpoints/staticAddresses';
 import { FlowPipeline } from '../flows/flowPipeline';
 import type { Logger } from '../log';
 import { POLICY_KIND_SET, parseSources } from '../objects/parse';
+import { HostAddresses } from '../policy/hostAddresses';
 import { PolicyReconciler } from '../policy/reconciler';
 import { AgentL7 } from '../proxy/agentL7';
 import type { ProxyPorts } from '../proxy/proxyPorts';
@@ -52,6 +53,8 @@ export interface AgentOptions {
   kubernetes?: boolean;
   /** Cilium's policy enforcement mode for every endpoint (default: 'default') */
   enforcementMode?: EnforcementMode;
+  /** Cilium's --allow-localhost: may this node reach local pods whatever their ingress policy (default 'always') */
+  allowLocalhost?: AllowLocalhost;
   /** service CIDR, NodePort addresses and devices, socket-LB cgroup */
   services?: ServiceFlags;
   /** L7 proxy listener ports to ask for on first start (default: any free port); false: no proxy */
@@ -66,6 +69,8 @@ export class Agent implements AgentService {
   readonly servicesMgr: AgentServices;
   /** the HTTP proxy redirect entries point at (null without a kernel datapath) */
   readonly l7: AgentL7 | null;
+  /** this node's addresses, identity host in policy (null without a kernel datapath) */
+  readonly hostAddresses: HostAddresses | null;
   readonly flows;
   readonly node: string;
   private readonly mutex = new Mutex();
@@ -96,8 +101,23 @@ export class Agent implements AgentService {
       { identities: paths.identities, enforced: join(paths.root, 'enforced.json') },
       this.l7 ? this.l7.wrap(opts.datapath) : opts.datapath,
       log.child({ component: 'policy' }),
-      opts.enforcementMode ? { enforcementMode: opts.enforcementMode } : {},
+      {
+        ...(opts.enforcementMode ? { enforcementMode: opts.enforcementMode } : {}),
+        allowLocalhost: opts.allowLocalhost ?? 'always',
+      },
     );
+    const readHostAddresses = opts.datapath?.hostAddresses?.bind(opts.datapath);
+    this.hostAddresses = readHostAddresses
+      ? new HostAddresses(
+          readHostAddresses,
+          (ips) =>
+            this.mutex.run(async () => {
+              this.reconciler.setHostIps(ips);
+              await this.enforce(false);
+            }),
+          log.child({ component: 'policy' }),
+        )
+      : null;
     this.endpointsMgr = new EndpointManager({
       stateDir: paths.root,
       podsDir: paths.pods,
@@ -145,20 +165,25 @@ export class Agent implements AgentService {
         for (const key of stale) await this.endpointsMgr.remove(key);
         await this.realisePods(this.store.list('Pod'));
       }
+      await this.hostAddresses?.refresh();
+      this.reconciler.setHostIps(this.hostAddresses?.current ?? []);
       await this.enforce(false);
       await this.l7?.resync(this.opts.datapath, this.reconciler.state);
       this.servicesMgr.reconcile();
     });
     this.opts.datapath?.startFlows((raws, lost) => this.pipeline.ingest(raws, lost));
+    this.hostAddresses?.start();
     this.ready = true;
     this.opts.log.info('agent ready', {
       endpoints: this.endpointsMgr.list().length,
       revision: this.reconciler.revision,
+      allowLocalhost: this.reconciler.policyOptions.allowLocalhost,
     });
   }
 
   async stop(): Promise<void> {
     this.ready = false;
+    await this.hostAddresses?.stop();
     this.probers.close();
     this.servicesMgr.stop();
     await this.l7?.stop();

@@ -36,6 +36,12 @@ export function registerDaemonCommands(program: Command): void {
         'never',
       ]),
     )
+    .addOption(
+      new Option(
+        '--allow-localhost <mode>',
+        "may this node reach local pods whatever their ingress policy (Cilium's; kept until changed; default always)",
+      ).choices(['always', 'policy']),
+    )
     .option(
       '--token-dir <dir>',
       'read the admin and read-only tokens from DIR/admin and DIR/read-only (a mounted Secret)',

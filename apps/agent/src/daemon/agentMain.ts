@@ -20,6 +20,9 @@ export async function agentMain(opts: Record<string, string | boolean | undefine
     ...(typeof opts.enforcementMode === 'string'
       ? { enforcementMode: opts.enforcementMode as NonNullable<AgentFlags['enforcementMode']> }
       : {}),
+    ...(typeof opts.allowLocalhost === 'string'
+      ? { allowLocalhost: opts.allowLocalhost as NonNullable<AgentFlags['allowLocalhost']> }
+      : {}),
   };
   if (!(flags.flowCapacity >= 1)) throw new Error(`invalid --flow-capacity ${opts.flowCapacity}`);
   if (

@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import type { EnforcementMode } from '@membrane/policy';
+import type { AllowLocalhost, EnforcementMode } from '@membrane/policy';
 import { Agent } from '../agent/agent';
 import type { DatapathPort } from '../datapath/port';
 import { NodeAddresses } from '../endpoints/nodeCidr';
@@ -27,6 +27,8 @@ export interface AgentFlags {
   tlsKey?: string;
   datapath: boolean;
   enforcementMode?: EnforcementMode;
+  /** --allow-localhost; unset: the last one given (config.json), else 'always' */
+  allowLocalhost?: AllowLocalhost;
   /** read tokens from DIR/admin and DIR/read-only when present (a mounted Secret) */
   tokenDir?: string;
   /** objects from the Kubernetes API server, pods plumbed through the CNI socket */
@@ -65,17 +67,21 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
 
   // The pod CIDR and pin root are fixed at first start: changing them under live pods would strand them.
   // podCidrFromNode: Kubernetes mode learnt the range from this node's Node.spec.podCIDR.
-  const config = new JsonState<{ podCidr: string; pinRoot: string; podCidrFromNode?: boolean }>(
-    paths.config,
-    {
-      podCidr: flags.podCidr ?? DEFAULT_POD_CIDR,
-      pinRoot: flags.pinRoot,
-    },
-  );
+  // allowLocalhost is kept once given: an agent restarted by hand without the flag must not
+  // quietly open every pod to the node again after an operator chose 'policy'.
+  const config = new JsonState<{
+    podCidr: string;
+    pinRoot: string;
+    podCidrFromNode?: boolean;
+    allowLocalhost?: AllowLocalhost;
+  }>(paths.config, {
+    podCidr: flags.podCidr ?? DEFAULT_POD_CIDR,
+    pinRoot: flags.pinRoot,
+  });
   if (flags.podCidr && flags.podCidr !== config.value.podCidr) {
     log.warn('pod CIDR is fixed at first start; ignoring --pod-cidr', { podCidr: config.value.podCidr });
   }
-  config.save();
+  config.save(flags.allowLocalhost ? { ...config.value, allowLocalhost: flags.allowLocalhost } : undefined);
   const tokens = ensureTokens(paths, flags.tokenDir);
 
   let datapath: DatapathPort | null = null;
@@ -98,6 +104,7 @@ export async function runAgent(flags: AgentFlags): Promise<{ stop: () => Promise
     datapath,
     log,
     ...(flags.enforcementMode ? { enforcementMode: flags.enforcementMode } : {}),
+    allowLocalhost: config.value.allowLocalhost ?? 'always',
     kubernetes: !!flags.kubernetes,
     ...(flags.services ? { services: flags.services } : {}),
   });

@@ -3,6 +3,7 @@ import {
   DEFAULT_CONFIG,
   dropReasonName,
   type FlowRecord,
+  listIpv4Addresses,
   monotonicToWallOffsetNs,
 } from '@membrane/datapath';
 import type { StateDiff } from '@membrane/policy';
@@ -88,6 +89,9 @@ export async function openDatapath(opts: {
     pinRoot: opts.pinRoot,
     services: kernelServiceTable(dp.services),
     proxy: kernelProxy(dp, opts.pinRoot),
+    async hostAddresses() {
+      return (await listIpv4Addresses()).map((a) => a.address);
+    },
     async attachEndpoint(ep: EndpointAttach) {
       const out = dp.attachEndpoint({
         endpointId: ep.endpointId,

@@ -32,6 +32,8 @@ export interface DatapathPort {
   readonly services?: ServiceDatapath;
   /** the kernel side of L7 redirects (transparent listeners, marked upstream sockets) */
   readonly proxy?: ProxyKernel;
+  /** every IPv4 address of the host's network namespace (identity host in policy) */
+  hostAddresses?(): Promise<string[]>;
   /** stops reading; pins and links stay so enforcement continues without the agent */
   close(): Promise<void>;
 }

@@ -32,7 +32,7 @@ export class PolicyReconciler {
     paths: { identities: string; enforced: string },
     private readonly datapath: DatapathPort | null,
     private readonly log: Logger,
-    private readonly options: PolicyOptions = {},
+    private options: PolicyOptions = {},
   ) {
     const idState = new JsonState<ReturnType<IdentityAllocator['snapshot']> | null>(paths.identities, null);
     this.identities = new IdentityAllocator({
@@ -47,6 +47,15 @@ export class PolicyReconciler {
 
   get state(): DesiredState {
     return this.enforced.value.state;
+  }
+
+  /** This node's addresses (identity host); they take effect at the next reconcile. */
+  setHostIps(ips: string[]): void {
+    this.options = { ...this.options, hostIps: ips };
+  }
+
+  get policyOptions(): PolicyOptions {
+    return this.options;
   }
 
   securityLabelsOf(namespace: string, podLabels: Labels, namespaceLabels: Labels): Labels {
