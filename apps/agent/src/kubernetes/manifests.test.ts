@@ -211,6 +211,8 @@ describe('deploy/ invariants', () => {
     expect(main.resources?.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(main.args).toContain('--kubernetes');
     expect(main.args).toContain('--listen=0.0.0.0:9750');
+    // the kubelet's probes come from the node (identity host): it must reach pods under any ingress policy
+    expect(main.args).toContain('--allow-localhost=always');
     const mounts = mountPaths(main);
     expect(hostPathOf(mounts.get('/sys/fs/bpf')!)).toBe('/sys/fs/bpf');
     expect(hostPathOf(mounts.get('/var/lib/membrane')!)).toBe('/var/lib/membrane');
