@@ -29,16 +29,22 @@ async function pair(): Promise<[Socket, Socket]> {
 
 async function sniff(parts: Buffer[]): Promise<{ protocol: string; bytes: string }> {
   const [client, sock] = await pair();
-  const decided = new Promise<string>((resolve) => new PrefaceSniffer(sock, resolve));
+  const bytes: Buffer[] = [];
+  // the new owner attaches its listener in the callback: h2 finds the bytes put back in the
+  // paused socket, HTTP/1 gets them as a 'data' event right after
+  const decided = new Promise<string>(
+    (resolve) =>
+      new PrefaceSniffer(sock, (protocol) => {
+        sock.on('data', (c: Buffer) => bytes.push(c));
+        if (protocol === 'h2') sock.resume();
+        resolve(protocol);
+      }),
+  );
   for (const p of parts) {
     client.write(p);
     await new Promise((r) => setTimeout(r, 5));
   }
   const protocol = await decided;
-  // the socket is paused with every byte read put back: the new owner reads from the start
-  const bytes: Buffer[] = [];
-  sock.on('data', (c: Buffer) => bytes.push(c));
-  sock.resume();
   await new Promise((r) => setTimeout(r, 20));
   client.destroy();
   sock.destroy();

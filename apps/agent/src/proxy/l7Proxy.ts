@@ -142,21 +142,16 @@ export class L7Proxy {
       onResponse: (ex, status, latencyNs) => this.record(ex, status, latencyNs, ctx),
     };
     // HTTP/1 or h2c: told from the first bytes, once per connection (h2cPreface.ts)
-    const sniffer = new PrefaceSniffer(socket, (protocol) => {
-      this.connections.delete(sniffer);
-      let conn: IdleTracked;
-      if (protocol === 'h2') {
-        // node:http2 takes the paused socket and reads the bytes put back itself
-        conn = new H2cConnection(socket, hooks, urlAuthority(t.dstIp, t.dstPort));
-      } else {
-        conn = new ProxyConnection(socket, hooks);
-        socket.resume();
-      }
-      this.connections.add(conn);
-      socket.once('close', () => this.connections.delete(conn));
+    let current: IdleTracked = new PrefaceSniffer(socket, (protocol) => {
+      this.connections.delete(current);
+      current =
+        protocol === 'h2'
+          ? new H2cConnection(socket, hooks, urlAuthority(t.dstIp, t.dstPort))
+          : new ProxyConnection(socket, hooks);
+      this.connections.add(current);
     });
-    this.connections.add(sniffer);
-    socket.once('close', () => this.connections.delete(sniffer));
+    this.connections.add(current);
+    socket.once('close', () => this.connections.delete(current));
   }
 
   // Records are built as plain literals: object spread ({ ...base }) costs ~1 µs an object on this
