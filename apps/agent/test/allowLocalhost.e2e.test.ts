@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Flow } from '@membrane/api';
+import { listIpv4Addresses } from '@membrane/datapath';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHarness } from './harness';
 
@@ -118,6 +119,9 @@ describe('the node reaching a pod under ingress policy (--allow-localhost)', () 
     const flow = await hostFlow('FORWARDED');
     expect(flow, 'a FORWARDED flow from reserved:host').toBeDefined();
     expect(flow!.source.identity).toBe(1);
+    // the kernel picked one of the host's own addresses as the source (pods' gateway is link-local)
+    const hostIps = (await listIpv4Addresses()).map((a) => a.address);
+    expect(hostIps).toContain(flow!.IP.source);
     expect(flow!.source.pod_name ?? '').toBe('');
     expect(flow!.destination.pod_name).toBe('web');
     expect(flow!.traffic_direction).toBe('INGRESS');
