@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -56,9 +57,9 @@ afterAll(async () => {
 });
 
 /** One TCP connection from this (host) process: the pod server's greeting, or what went wrong. */
-function dial(ip: string, port: number, timeoutMs = 1500): Promise<string> {
+function dial(ip: string, port: number, timeoutMs = 1500, localAddress?: string): Promise<string> {
   return new Promise((resolve) => {
-    const s = connect({ host: ip, port });
+    const s = connect(localAddress ? { host: ip, port, localAddress } : { host: ip, port });
     const done = (r: string) => {
       clearTimeout(timer);
       s.destroy();
@@ -147,6 +148,41 @@ describe('the node reaching a pod under ingress policy (--allow-localhost)', () 
     expect(await dial(podIp, 80)).toBe('lh/web');
     await h.ok(['delete', 'cnp', 'from-host', '-n', 'lh']);
     expect(await dial(podIp, 80)).toBe('timeout');
+  });
+
+  it('an address added to the host later becomes host too (re-read on a timer, re-enforced)', async () => {
+    await h.ok(['apply', '-f', '-'], yaml([FROM_HOST]));
+    // an address of this test's own pod /24 that IPAM will not reach, on the pod's host veth
+    // (it goes away with the veth when the harness deletes the pod)
+    const added = `${podIp.split('.').slice(0, 3).join('.')}.250`;
+    const eps = JSON.parse(await h.ok(['get', 'endpoints', '-n', 'lh', '-o', 'json'])).items as {
+      hostIfname: string;
+    }[];
+    execFileSync('ip', ['addr', 'add', `${added}/32`, 'dev', eps[0]!.hostIfname]);
+    let answer = '';
+    const end = Date.now() + 15_000;
+    while (answer !== 'lh/web' && Date.now() < end) answer = await dial(podIp, 80, 1000, added);
+    expect(answer, 'allowed from the new address within 15 s').toBe('lh/web');
+    const out = await h.ok([
+      'observe',
+      '-o',
+      'json',
+      '--last',
+      '20',
+      '--from-ip',
+      added,
+      '--verdict',
+      'FORWARDED',
+    ]);
+    const flow = out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).flow as Flow)
+      .at(-1);
+    expect(flow?.source.identity).toBe(1);
+    expect(flow?.source.labels).toContain('reserved:host');
+    await h.ok(['delete', 'cnp', 'from-host', '-n', 'lh']);
   });
 
   it('back to always: allowed without the host rule', async () => {
