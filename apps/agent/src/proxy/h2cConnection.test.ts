@@ -7,7 +7,7 @@ import { createLogger } from '../log';
 import { type H2Upstream, h2Request, startH2Upstream } from './h2cTestHttp';
 import { L7PolicyIndex } from './l7Policy';
 import { L7Proxy, type L7ProxyOptions } from './l7Proxy';
-import { CLIENT_IP, ipsOf, redirectState, SERVER_IP } from './testHttp';
+import { CLIENT_IP, ipsOf, redirectState, SERVER_IP, startUpstream } from './testHttp';
 
 // h2c (HTTP/2 with prior knowledge) through the proxy over loopback: node:http2 clients, an
 // HTTP/2 upstream, the same rules and flows as HTTP/1 (l7Proxy.test.ts).
@@ -154,7 +154,8 @@ describe('h2c through the L7 proxy', () => {
       clearInterval(sampler);
     }
     // client, proxy and upstream share this process: 256 MiB passed through, far less was held
-    expect(peak - rss0).toBeLessThan(48 * 1024 * 1024);
+    if (process.env.H2C_SHOW_PEAK) process.stdout.write(`peak rss growth ${(peak - rss0) >> 20} MiB\n`);
+    expect(peak - rss0).toBeLessThan(64 * 1024 * 1024);
   }, 120_000);
 
   it('answers 503 on the stream when the original destination refuses, and stays usable', async () => {
@@ -164,6 +165,19 @@ describe('h2c through the L7 proxy', () => {
     expect(r).toMatchObject({ status: 503 });
     expect(await h2Request(s, req('PUT', '/v1/exhaust-port'))).toMatchObject({ status: 403 });
     expect((await h2Request(s, req('POST', '/v1/request-landing'))).status).toBe(503);
+  });
+
+  it('answers 502 on each stream when the original destination speaks only HTTP/1', async () => {
+    const http1 = await startUpstream();
+    try {
+      const p = await extraProxy({ connectUpstream: () => connect(http1.port, '127.0.0.1') });
+      const s = session(p);
+      expect(await h2Request(s, req('POST', '/v1/request-landing'))).toMatchObject({ status: 502 });
+      expect(await h2Request(s, req('PUT', '/v1/exhaust-port'))).toMatchObject({ status: 403 });
+    } finally {
+      http1.server.closeAllConnections();
+      http1.server.close();
+    }
   });
 
   it('maps upstream resets: 502 before a response, a reset of the stream during one', async () => {
