@@ -18,7 +18,7 @@ import { busyPercent, parseProcStat } from './src/cpuBusy';
 import {
   type ReferencePlacement,
   type RunningReference,
-  refIngressRule,
+  refIngressRules,
   reserveReference,
   startReference,
 } from './src/haproxyRef';
@@ -108,7 +108,7 @@ function objects(refIp: string | undefined): string {
   const ref = refIp
     ? [
         pod('web-ref', 'web-ref', [process.execPath, '-e', SERVER]),
-        policy('web-ref-l4', 'web-ref', false, [refIngressRule(refIp, 80)]),
+        policy('web-ref-l4', 'web-ref', false, refIngressRules(refIp, 80)),
       ]
     : [];
   return [

@@ -4,8 +4,10 @@
 // host veth is a local address of the host that the pod reaches on the same path. HAProxy listens
 // on that one address (reserved per run in the tests' 203.0.113.0/24, so parallel runs never share
 // it), pinned to the agent's core at the agent's nice, and forwards to the `web-ref` pod from the
-// same address: the agent maps no host address to reserved:host (it is never given hostIps), so
-// web-ref's policy admits that /32 with fromCIDR, an L3/L4 allow with no HTTP rules.
+// same address. That address is the host's, so the agent judges it as reserved:host once its
+// address poll (every 5 s) has seen it, and as a plain /32 before: web-ref's policy admits both
+// (fromEntities host, fromCIDR), L3/L4 allows with no HTTP rules, so the reference is admitted
+// from its first connection and whatever --allow-localhost says.
 import { execFileSync } from 'node:child_process';
 import {
   allocateWorldIps,
@@ -17,9 +19,13 @@ import { haproxyVersion, startHaproxy } from './haproxy';
 
 export const REF_PORT = 80;
 
-/** the ingress rule web-ref's CiliumNetworkPolicy adds for the reference proxy's source address */
-export function refIngressRule(refIp: string, port: number) {
-  return { fromCIDR: [`${refIp}/32`], toPorts: [{ ports: [{ port: String(port), protocol: 'TCP' }] }] };
+/** the ingress rules web-ref's CiliumNetworkPolicy adds for the reference proxy's source address */
+export function refIngressRules(refIp: string, port: number) {
+  const toPorts = [{ ports: [{ port: String(port), protocol: 'TCP' }] }];
+  return [
+    { fromEntities: ['host'], toPorts },
+    { fromCIDR: [`${refIp}/32`], toPorts },
+  ];
 }
 
 export interface ReferencePlacement {
