@@ -5,6 +5,7 @@ export * from './flowCompact';
 export { COMPACT_DICT_LIMIT, CompactEncoder } from './flowCompactEncoder';
 export { type FlowBatch, FlowListInput, FlowSubscribeInput } from './flowsRouter';
 export * from './httpFilter';
+export * from './policyOptions';
 export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from './router';
 export * from './schemas';
 export type * from './service';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Flow } from './flow';
 import { CompactDecoder, CompactFlowBatch } from './flowCompact';
 import type { FlowBatch } from './flowsRouter';
+import type { AgentPolicyOptions } from './policyOptions';
 import { appRouter } from './router';
 import type { AgentService, Role } from './service';
 import { testFlow } from './testFlows';
@@ -78,6 +79,29 @@ describe('auth', () => {
     const { agent, calls } = fakeAgent();
     await caller(agent, 'admin').objects.upsert({ sources: [{ file: 'a.yaml', text: 'x: 1' }] });
     expect(calls).toEqual(['apply']);
+  });
+});
+
+describe('policies.options', () => {
+  const options: AgentPolicyOptions = {
+    node: 'n1',
+    hostIps: ['192.0.2.7'],
+    allowLocalhost: 'always',
+    enforcementMode: 'default',
+  };
+
+  it('any valid token reads what the agent judges with; no token is UNAUTHORIZED', async () => {
+    const { agent } = fakeAgent();
+    const withOptions: AgentService = { ...agent, policyOptions: () => options };
+    await expect(caller(withOptions, 'read-only').policies.options()).resolves.toEqual(options);
+    await expect(caller(withOptions, null).policies.options()).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it('an agent that does not report them answers null', async () => {
+    const { agent } = fakeAgent();
+    await expect(caller(agent, 'read-only').policies.options()).resolves.toBeNull();
   });
 });
 

@@ -42,6 +42,8 @@ export const appRouter = router({
 
   policies: router({
     list: readProcedure.input(NamespaceInput).query(({ ctx, input }) => ctx.agent.policies(input.namespace)),
+    /** the node's addresses and modes the agent's verdicts depend on, for clients that evaluate locally */
+    options: readProcedure.query(({ ctx }) => ctx.agent.policyOptions?.() ?? null),
     get: readProcedure
       .input(z.object({ kind: PolicyKind, namespace: z.string().optional(), name: z.string() }))
       .query(({ ctx, input }) => ctx.agent.getObject(input) ?? null),

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { FlowFilter } from './filter';
 import type { Flow } from './flow';
+import type { AgentPolicyOptions } from './policyOptions';
 import type {
   ApplyResult,
   Endpoint,
@@ -58,6 +59,8 @@ export interface AgentService {
   endpoints(namespace?: string): Endpoint[];
   identities(): Identity[];
   policies(namespace?: string): PolicySummary[];
+  /** what the policy engine judges with besides policies and endpoints (optional: older agents lack it) */
+  policyOptions?(): AgentPolicyOptions;
   /** service frontends and backends as the datapath holds them (optional: older agents lack it) */
   services?(namespace?: string): ServiceFrontendStatus[];
   getObject(ref: ObjectRef): KubeObject | undefined;

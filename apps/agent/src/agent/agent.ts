@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type {
+  AgentPolicyOptions,
   AgentService,
   ApplyResult,
   DeleteRequest,
@@ -30,6 +31,7 @@ import { HostAddresses } from '../policy/hostAddresses';
 import { PolicyReconciler } from '../policy/reconciler';
 import { AgentL7 } from '../proxy/agentL7';
 import type { ProxyPorts } from '../proxy/proxyPorts';
+import { reportedPolicyOptions } from '../server/policyOptions';
 import { AgentServices } from '../services/agentServices';
 import { DEFAULT_SERVICE_CIDR, defaultNodeAddresses, type ServiceFlags } from '../services/serviceFlags';
 import { ObjectStore, refKey, refOf } from '../state/objectStore';
@@ -444,6 +446,10 @@ export class Agent implements AgentService {
       reserved: false,
       endpoints: counts.get(i.id) ?? 0,
     }));
+  }
+
+  policyOptions(): AgentPolicyOptions {
+    return reportedPolicyOptions(this.node, this.reconciler.policyOptions);
   }
 
   policies(namespace?: string): PolicySummary[] {
