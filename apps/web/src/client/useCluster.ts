@@ -5,7 +5,10 @@ import { useMemo } from 'react';
 import { endpointsOf, FlowJudge, policiesOf } from '../domain/policyModel';
 import { useTRPC } from './trpc';
 
-/** Policies, namespaces, pods and endpoints of every agent, refreshed every few seconds. */
+/**
+ * Policies, namespaces, pods, endpoints and policy options of every agent, refreshed every few
+ * seconds.
+ */
 export function useCluster() {
   const trpc = useTRPC();
   return useQuery(
@@ -18,7 +21,9 @@ export function useLiveJudge(): FlowJudge | undefined {
   const cluster = useCluster();
   return useMemo(
     () =>
-      cluster.data ? new FlowJudge(policiesOf(cluster.data.objects), endpointsOf(cluster.data)) : undefined,
+      cluster.data
+        ? new FlowJudge(policiesOf(cluster.data.objects), endpointsOf(cluster.data), cluster.data.options)
+        : undefined,
     [cluster.data],
   );
 }

@@ -1,10 +1,11 @@
-import type { Flow } from '@membrane/api';
+import type { AgentPolicyOptions, Flow } from '@membrane/api';
 import {
   type Decision,
   type Endpoint,
   Evaluator,
   type Policy,
   type Flow as PolicyFlow,
+  type PolicyOptions,
   type RuleRef,
 } from '@membrane/policy';
 import { flowHttp, flowPorts, flowProtocol, httpPath } from './flowFields';
@@ -15,6 +16,8 @@ import { flowHttp, flowPorts, flowProtocol, httpPath } from './flowFields';
 export interface ClusterObjects {
   objects: Record<string, unknown>[];
   endpoints: { id: number; namespace: string; pod: string; ip: string; identity: number }[];
+  /** each agent's engine options (its node's addresses, allow-localhost, enforcement mode) */
+  options?: readonly AgentPolicyOptions[];
 }
 
 interface Meta {
@@ -104,23 +107,56 @@ export function toPolicyFlow(
   };
 }
 
-/** Evaluates flows against one set of policies. */
+/** What an agent's evaluator is built with besides policies and endpoints (the node stays out). */
+export function engineOptions(o: AgentPolicyOptions): PolicyOptions {
+  return { hostIps: o.hostIps, allowLocalhost: o.allowLocalhost, enforcementMode: o.enforcementMode };
+}
+
+/**
+ * Evaluates flows against one set of policies, each with the options of the agent that observed
+ * it (its node's addresses are `host` there, its allow-localhost and enforcement mode apply), so
+ * the verdicts are the ones that agent enforces. A flow from a node without reported options (an
+ * older agent) is judged with the engine's defaults, as such an agent did; with one agent, every
+ * flow is its own.
+ */
 export class FlowJudge {
-  private readonly evaluator: Evaluator;
   private readonly byPod = new Map<string, Endpoint>();
   private readonly byIp = new Map<string, Endpoint>();
+  private readonly byNode = new Map<string, AgentPolicyOptions>();
+  /** built on first use: most views only ever see one node's flows */
+  private readonly evaluators = new Map<AgentPolicyOptions | undefined, Evaluator>();
 
-  constructor(policies: Policy[], endpoints: Endpoint[]) {
-    this.evaluator = new Evaluator({ policies, endpoints });
+  constructor(
+    private readonly policies: Policy[],
+    private readonly endpoints: Endpoint[],
+    private readonly nodes: readonly AgentPolicyOptions[] = [],
+  ) {
     for (const e of endpoints) {
       this.byPod.set(`${e.namespace}/${e.podName}`, e);
       for (const ip of e.ips) this.byIp.set(ip, e);
     }
+    for (const n of nodes) this.byNode.set(n.node, n);
+  }
+
+  private evaluatorFor(node: string | undefined): Evaluator {
+    const options =
+      (node !== undefined ? this.byNode.get(node) : undefined) ??
+      (this.nodes.length === 1 ? this.nodes[0] : undefined);
+    let e = this.evaluators.get(options);
+    if (!e) {
+      e = new Evaluator({
+        policies: this.policies,
+        endpoints: this.endpoints,
+        ...(options ? { options: engineOptions(options) } : {}),
+      });
+      this.evaluators.set(options, e);
+    }
+    return e;
   }
 
   judge(flow: Flow): Decision | undefined {
     const probe = toPolicyFlow(flow, this.byPod, this.byIp);
-    return probe ? this.evaluator.evaluate(probe) : undefined;
+    return probe ? this.evaluatorFor(flow.node_name).evaluate(probe) : undefined;
   }
 }
 

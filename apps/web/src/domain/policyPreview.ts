@@ -39,8 +39,8 @@ export function previewDraft(
   flows: readonly Flow[],
 ): Preview {
   const endpoints = endpointsOf(cluster);
-  const before = new FlowJudge(policiesOf(cluster.objects), endpoints);
-  const after = new FlowJudge(withDraft(cluster.objects, draft), endpoints);
+  const before = new FlowJudge(policiesOf(cluster.objects), endpoints, cluster.options);
+  const after = new FlowJudge(withDraft(cluster.objects, draft), endpoints, cluster.options);
   const shapes = new Map<string, { flow: Flow; count: number }>();
   let considered = 0;
   for (const f of flows) {

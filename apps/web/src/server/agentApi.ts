@@ -1,4 +1,4 @@
-import type { CompactFlowBatch, Flow } from '@membrane/api';
+import type { AgentPolicyOptions, CompactFlowBatch, Flow } from '@membrane/api';
 
 // What the relay needs from one agent, whatever carries it (tRPC over HTTP in production). Keeping
 // this narrow lets the relay's fan-in logic be tested without a kernel, and keeps the browser's
@@ -85,6 +85,8 @@ export interface AgentApi {
   deletePolicy(ref: PolicyRefInput): Promise<ApplyResult>;
   /** stored objects of one kind (Namespace, Pod, policies), as JSON */
   listObjects(kind: ObjectKindName): Promise<Record<string, unknown>[]>;
+  /** what the agent's policy engine judges with besides policies and endpoints; null: not reported */
+  policyOptions(): Promise<AgentPolicyOptions | null>;
 }
 
 export type ObjectKindName = 'Namespace' | 'Pod' | PolicyKindName;

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from '@membrane/api';
+import type { AgentPolicyOptions, RouterOutputs } from '@membrane/api';
 import type { AgentStatus, ApplyResult, EndpointSummary, PolicySummary, Role, SourceError } from './agentApi';
 
 // Compile-time check that the agent's router still returns what the relay reads (trpcAgent.ts
@@ -16,5 +16,6 @@ export type AgentContractHolds = [
   Holds<Fits<RouterOutputs['policies']['delete'], ApplyResult>>,
   Holds<Fits<RouterOutputs['objects']['list'][number], Record<string, unknown>>>,
   Holds<Fits<RouterOutputs['policies']['validate'], { ok: boolean; errors: SourceError[] }>>,
+  Holds<Fits<RouterOutputs['policies']['options'], AgentPolicyOptions | null>>,
   Holds<Fits<RouterOutputs['flows']['list'][number], RouterOutputs['flows']['list'][number]>>,
 ];

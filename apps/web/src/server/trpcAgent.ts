@@ -1,4 +1,4 @@
-import { CompactDecoder, type CompactFlowBatch, type Flow } from '@membrane/api';
+import { type AgentPolicyOptions, CompactDecoder, type CompactFlowBatch, type Flow } from '@membrane/api';
 import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import {
   type AgentApi,
@@ -184,5 +184,14 @@ export function createTrpcAgent(url: string, token: string): AgentApi {
     apply: (file, text) => call<ApplyResult>('mutation', 'policies.upsert', { sources: [{ file, text }] }),
     deletePolicy: (ref) => call<ApplyResult>('mutation', 'policies.delete', ref),
     listObjects: (kind) => call('query', 'objects.list', { kind }),
+    policyOptions: async () => {
+      try {
+        return await call<AgentPolicyOptions | null>('query', 'policies.options');
+      } catch (err) {
+        // an agent from before policies.options: its engine had no such options to report
+        if (err instanceof AgentError && err.code === 'NOT_FOUND') return null;
+        throw err;
+      }
+    },
   };
 }

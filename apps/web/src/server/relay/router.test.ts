@@ -7,7 +7,7 @@ import type { RelayContext } from './context';
 import { BROWSER_BATCH, parseResumeIds, relayRouter } from './router';
 
 // An in-memory agent for the relay's fan-in logic only; the app itself never uses it.
-function memoryAgent(url: string, flows: Flow[], opts: { invalid?: boolean } = {}) {
+function memoryAgent(url: string, flows: Flow[], opts: { invalid?: boolean; noOptions?: boolean } = {}) {
   const applied: string[] = [];
   let listeners: ((b: FlowBatch) => void)[] = [];
   const agent: AgentApi & { applied: string[]; emit: (f: Flow[]) => void } = {
@@ -62,6 +62,15 @@ function memoryAgent(url: string, flows: Flow[], opts: { invalid?: boolean } = {
     },
     deletePolicy: async () => ({ ok: true, revision: 1, objects: [] }),
     listObjects: async (kind) => (kind === 'Namespace' ? [{ kind, metadata: { name: url } }] : []),
+    policyOptions: async () =>
+      opts.noOptions
+        ? null
+        : {
+            node: url,
+            hostIps: [`192.0.2.${url.length}`],
+            allowLocalhost: 'always',
+            enforcementMode: 'default',
+          },
   };
   return agent;
 }
@@ -185,6 +194,20 @@ describe('relay router', () => {
     const caller = relayRouter.createCaller(ctx([memoryAgent('http://a', []), memoryAgent('http://b', [])]));
     const c = await caller.policies.context();
     expect(c.objects.map((o) => (o.metadata as { name: string }).name)).toEqual(['http://a', 'http://b']);
+  });
+
+  it('passes on each agent’s policy options, naming the agent; an agent without them is left out', async () => {
+    const agents = [memoryAgent('http://a', []), memoryAgent('http://old', [], { noOptions: true })];
+    const c = await relayRouter.createCaller(ctx(agents)).policies.context();
+    expect(c.options).toEqual([
+      {
+        agent: 'http://a',
+        node: 'http://a',
+        hostIps: ['192.0.2.8'],
+        allowLocalhost: 'always',
+        enforcementMode: 'default',
+      },
+    ]);
   });
 
   it('names the agent that failed', async () => {

@@ -160,8 +160,9 @@ export const relayRouter = router({
     }),
 
     /**
-     * What the browser needs to evaluate flows with packages/policy: every policy, namespace and
-     * pod, and the endpoints (ids, identities, addresses) of every agent.
+     * What the browser needs to evaluate flows with packages/policy as the agents do: every policy,
+     * namespace and pod, the endpoints (ids, identities, addresses) of every agent, and the options
+     * each agent's engine judges with (its node's addresses, allow-localhost, enforcement mode).
      */
     context: signedInProcedure.query(async ({ ctx }) => {
       const kinds = [
@@ -172,15 +173,17 @@ export const relayRouter = router({
         'Pod',
       ] as const;
       const per = await all(ctx.agents, async (a) => {
-        const [objects, endpoints] = await Promise.all([
+        const [objects, endpoints, options] = await Promise.all([
           Promise.all(kinds.map((k) => a.listObjects(k))),
           a.endpoints(),
+          a.policyOptions(),
         ]);
-        return { objects: objects.flat(), endpoints };
+        return { objects: objects.flat(), endpoints, options };
       });
       return {
         objects: per.flatMap((p) => p.value.objects),
         endpoints: per.flatMap((p) => p.value.endpoints.map((e) => ({ ...e, agent: p.agent }))),
+        options: per.flatMap((p) => (p.value.options ? [{ ...p.value.options, agent: p.agent }] : [])),
       };
     }),
 
