@@ -29,7 +29,16 @@ afterAll(async () => {
   }
 });
 
-async function probeMatrix(port: number, protocol: string): Promise<boolean[][]> {
+interface Cell {
+  from: string;
+  to: string;
+  result: string;
+  reply?: string;
+  error?: string;
+  ms?: number;
+}
+
+async function probeMatrix(port: number, protocol: string): Promise<{ matrix: boolean[][]; cells: Cell[] }> {
   const out = await h.ok([
     'probe',
     '--matrix',
@@ -42,9 +51,40 @@ async function probeMatrix(port: number, protocol: string): Promise<boolean[][]>
     '-o',
     'json',
   ]);
-  const results = JSON.parse(out) as { from: string; to: string; result: string }[];
-  const cell = new Map(results.map((r) => [`${r.from}|${r.to}`, r.result === 'allowed']));
-  return MODEL_PODS.map((from) => MODEL_PODS.map((to) => cell.get(`${from}|${to}`) ?? false));
+  const cells = JSON.parse(out) as Cell[];
+  const cell = new Map(cells.map((r) => [`${r.from}|${r.to}`, r.result === 'allowed']));
+  return {
+    matrix: MODEL_PODS.map((from) => MODEL_PODS.map((to) => cell.get(`${from}|${to}`) ?? false)),
+    cells,
+  };
+}
+
+/**
+ * For a matrix that came out wrong: each wrong cell's probe result (who answered, how fast) and the
+ * agent's flows between that pair, so a rare failure can be explained after the fact. The verdict
+ * is still the first probe's: nothing is retried.
+ */
+async function explainMismatch(cells: Cell[], got: boolean[][], want: boolean[][]): Promise<string> {
+  const wrong = MODEL_PODS.flatMap((from, i) =>
+    MODEL_PODS.filter((_, j) => got[i]![j] !== want[i]![j]).map((to) => ({ from, to })),
+  );
+  const parts: string[] = [];
+  for (const { from, to } of wrong.slice(0, 4)) {
+    const probe = cells.find((c) => c.from === from && c.to === to);
+    const flows = await h.cli([
+      'observe',
+      '--from-pod',
+      from,
+      '--to-pod',
+      to,
+      '--since',
+      '30s',
+      '--last',
+      '20',
+    ]);
+    parts.push(`${from} -> ${to}: ${JSON.stringify(probe)}\n${flows.stdout.trim() || flows.stderr.trim()}`);
+  }
+  return parts.join('\n');
 }
 
 describe('netpol truth tables through `membrane apply` + `membrane probe --matrix` (real kernel)', () => {
@@ -93,8 +133,11 @@ describe('netpol truth tables through `membrane apply` + `membrane probe --matri
       if (yaml) await h.ok(['apply', '-f', '-'], yaml);
       try {
         for (const p of c.probes) {
-          const got = formatMatrix(await probeMatrix(p.port, p.protocol));
-          expect(got, `${p.protocol}/${p.port}`).toBe(formatMatrix(parseMatrix(p.expect)));
+          const { matrix, cells } = await probeMatrix(p.port, p.protocol);
+          const want = parseMatrix(p.expect);
+          const got = formatMatrix(matrix);
+          const why = got === formatMatrix(want) ? '' : `\n${await explainMismatch(cells, matrix, want)}`;
+          expect(got, `${p.protocol}/${p.port}${why}`).toBe(formatMatrix(want));
         }
       } finally {
         if (yaml) await h.ok(['delete', '-f', '-'], yaml);
