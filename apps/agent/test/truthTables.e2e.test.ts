@@ -60,7 +60,8 @@ async function probeMatrix(port: number, protocol: string): Promise<{ matrix: bo
  * For a matrix that came out wrong: each wrong cell's probe record and the agent's flows between
  * that pair over the last 30 s, so a rare failure can be explained after the fact. The flows' times
  * tell a first SYN from a retransmission; a SYN admitted by policy shows as a FORWARDED SYN at
- * from-endpoint, while one passed on an existing conntrack entry (SYN already seen) makes no event.
+ * from-endpoint, while one passed on an existing conntrack entry makes no event (the default
+ * aggregation reports new connections and drops only).
  * The verdict is still the first probe's: nothing is retried.
  */
 async function explainMismatch(cells: Cell[], got: boolean[][], want: boolean[][]): Promise<string> {
