@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Flow } from '@membrane/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHarness } from './harness';
+import { starWarsObjects } from './starWars';
 
 // h2c (HTTP/2 with prior knowledge) under L7 policy end to end on the real kernel: an HTTP/2
 // cleartext deathstar, Debian's curl (--http2-prior-knowledge) in the client pods, the agent's
@@ -22,45 +23,6 @@ server.on('stream', (s, h) => {
 });
 server.listen(80, '0.0.0.0');
 `;
-
-function pod(name: string, labels: Record<string, string>, command?: string[]) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: 'default', labels },
-    spec: {
-      containers: [
-        { name: 'c', ...(command ? { command } : {}), ports: [{ containerPort: 80, protocol: 'TCP' }] },
-      ],
-    },
-  };
-}
-
-const OBJECTS = [
-  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } },
-  pod('deathstar', { org: 'empire', class: 'deathstar' }, [process.execPath, '-e', SERVER]),
-  pod('tiefighter', { org: 'empire', class: 'tiefighter' }),
-  pod('xwing', { org: 'alliance', class: 'xwing' }),
-  {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumNetworkPolicy',
-    metadata: { name: 'rule1', namespace: 'default' },
-    spec: {
-      endpointSelector: { matchLabels: { org: 'empire', class: 'deathstar' } },
-      ingress: [
-        {
-          fromEndpoints: [{ matchLabels: { org: 'empire' } }],
-          toPorts: [
-            {
-              ports: [{ port: '80', protocol: 'TCP' }],
-              rules: { http: [{ method: 'POST', path: '/v1/request-landing' }] },
-            },
-          ],
-        },
-      ],
-    },
-  },
-];
 
 interface CurlResult {
   status: number;
@@ -134,7 +96,7 @@ async function l7Flows(args: string[]): Promise<Flow[]> {
 
 beforeAll(async () => {
   h = await AgentHarness.start();
-  await h.ok(['apply', '-f', '-'], OBJECTS.map((o) => JSON.stringify(o)).join('\n---\n'));
+  await h.ok(['apply', '-f', '-'], starWarsObjects(SERVER));
   const eps = JSON.parse(await h.ok(['get', 'endpoints', '-A', '-o', 'json'])).items as {
     pod: string;
     ip: string;
