@@ -7,19 +7,12 @@ import { createLogger } from '../log';
 import { type H2Upstream, h2Request, startH2Upstream } from './h2cTestHttp';
 import { L7PolicyIndex } from './l7Policy';
 import { L7Proxy, type L7ProxyOptions } from './l7Proxy';
-import { CLIENT_IP, ipsOf, redirectState, SERVER_IP, startUpstream } from './testHttp';
+import { CLIENT_IP, ingressOrigin, ipsOf, redirectState, SERVER_IP, startUpstream } from './testHttp';
 
 // h2c (HTTP/2 with prior knowledge) through the proxy over loopback: node:http2 clients, an
 // HTTP/2 upstream, the same rules and flows as HTTP/1 (l7Proxy.test.ts).
 
-const ORIGIN = {
-  kind: 'CiliumNetworkPolicy' as const,
-  namespace: 'default',
-  name: 'rule1',
-  direction: 'ingress' as const,
-  ruleIndex: 0,
-  deny: false,
-};
+const ORIGIN = ingressOrigin('rule1');
 const STARWARS: HttpRule[] = [
   { method: 'POST', path: '/v1/request-landing' },
   { method: 'GET', path: '/(big|slow|reset|reset-mid|drop-mid)(\\?.*)?' },

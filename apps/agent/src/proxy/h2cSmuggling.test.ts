@@ -6,20 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log';
 import { L7PolicyIndex } from './l7Policy';
 import { L7Proxy } from './l7Proxy';
-import { CLIENT_IP, ipsOf, redirectState, SERVER_IP } from './testHttp';
+import { CLIENT_IP, ingressOrigin, ipsOf, redirectState, SERVER_IP } from './testHttp';
 
 // "h2c smuggling" through the HTTP/1 proxy: an allowed request offering `Upgrade: h2c` to a server
 // that honours h2c upgrades must not open an HTTP/2 connection past the rules (only GET /public
 // and GET /ws are allowed here; DELETE /secret must never reach the server).
 
-const ORIGIN = {
-  kind: 'CiliumNetworkPolicy' as const,
-  namespace: 'default',
-  name: 'public-only',
-  direction: 'ingress' as const,
-  ruleIndex: 0,
-  deny: false,
-};
+const ORIGIN = ingressOrigin('public-only');
 const policy = new L7PolicyIndex(
   redirectState(
     [

@@ -6,19 +6,20 @@ import type { L7Record } from '../flows/l7Record';
 import { createLogger } from '../log';
 import { L7PolicyIndex } from './l7Policy';
 import { L7Proxy } from './l7Proxy';
-import { CLIENT_IP, ipsOf, RawClient, redirectState, SERVER_IP, startUpstream } from './testHttp';
+import {
+  CLIENT_IP,
+  ingressOrigin,
+  ipsOf,
+  RawClient,
+  redirectState,
+  SERVER_IP,
+  startUpstream,
+} from './testHttp';
 
 // The proxy over plain loopback: the "original destination" is injected (a pod address), the
 // upstream is a real HTTP server on 127.0.0.1.
 
-const ORIGIN = {
-  kind: 'CiliumNetworkPolicy' as const,
-  namespace: 'default',
-  name: 'rule1',
-  direction: 'ingress' as const,
-  ruleIndex: 0,
-  deny: false,
-};
+const ORIGIN = ingressOrigin('rule1');
 
 const state = (http: HttpRule[]) => redirectState(http, ORIGIN);
 

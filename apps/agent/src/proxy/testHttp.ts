@@ -160,6 +160,18 @@ export function ipsOf(list: { ip: string; endpointId: number }[]): (ip: string) 
 }
 
 /** The addresses of the loopback proxy tests and bench: a client pod and the server pod it calls. */
+/** the origin of an ingress CiliumNetworkPolicy's first rule in namespace default, as flows cite it */
+export function ingressOrigin(name: string): RuleRef {
+  return {
+    kind: 'CiliumNetworkPolicy',
+    namespace: 'default',
+    name,
+    direction: 'ingress',
+    ruleIndex: 0,
+    deny: false,
+  };
+}
+
 export const CLIENT_IP = '10.200.0.2';
 export const SERVER_IP = '10.200.0.3';
 
