@@ -1,16 +1,9 @@
-import type { DesiredState, PolicyEntry, RuleRef } from '@membrane/policy';
+import type { DesiredState, PolicyEntry } from '@membrane/policy';
 import { describe, expect, it } from 'vitest';
 import { L7PolicyIndex, requestAllowed } from './l7Policy';
-import { ipsOf } from './testHttp';
+import { ingressOrigin, ipsOf } from './testHttp';
 
-const ref = (name: string): RuleRef => ({
-  kind: 'CiliumNetworkPolicy',
-  namespace: 'default',
-  name,
-  direction: 'ingress',
-  ruleIndex: 0,
-  deny: false,
-});
+const ref = ingressOrigin;
 const entry = (e: Partial<PolicyEntry>): PolicyEntry => ({
   direction: 'ingress',
   identity: 0,
