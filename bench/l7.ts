@@ -177,11 +177,7 @@ async function main(): Promise<void> {
   });
   try {
     await h.ok(['apply', '-f', '-'], objects(place?.ip));
-    const eps = JSON.parse(await h.ok(['get', 'endpoints', '-n', NS, '-o', 'json'])).items as {
-      pod: string;
-      ip: string;
-      netns: string;
-    }[];
+    const eps = await h.endpoints(NS);
     const ep = (name: string) => {
       const e = eps.find((x) => x.pod === name);
       if (!e) throw new Error(`no endpoint ${name}`);

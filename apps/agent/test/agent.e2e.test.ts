@@ -204,11 +204,7 @@ describe('membrane agent (real kernel, through the CLI)', () => {
       expect(flow!.destination.namespace).toBe('y');
       expect(flow!.drop_reason_desc).toBe('POLICY_DENIED');
       expect(flow!.traffic_direction).toBe('INGRESS');
-      const ids = JSON.parse(await h.ok(['get', 'endpoints', '-A', '-o', 'json'])).items as {
-        namespace: string;
-        pod: string;
-        identity: number;
-      }[];
+      const ids = await h.endpoints();
       expect(flow!.source.identity).toBe(ids.find((e) => e.namespace === 'x' && e.pod === 'b')!.identity);
       expect(flow!.destination.identity).toBe(
         ids.find((e) => e.namespace === 'y' && e.pod === 'b')!.identity,
@@ -313,14 +309,7 @@ describe('membrane agent (real kernel, through the CLI)', () => {
   });
 
   it('relabelling a namespace re-identifies its pods in place; deleting a pod removes its netns, links and entries', async () => {
-    const before = JSON.parse(await h.ok(['get', 'endpoints', '-n', 'z', '-o', 'json'])).items as {
-      pod: string;
-      id: number;
-      identity: number;
-      ifindex: number;
-      netns: string;
-      workload: { pid: number };
-    }[];
+    const before = await h.endpoints('z');
     await h.ok(
       ['apply', '-f', '-'],
       JSON.stringify({
@@ -329,8 +318,7 @@ describe('membrane agent (real kernel, through the CLI)', () => {
         metadata: { name: 'z', labels: { team: 'blue' } },
       }),
     );
-    const after = JSON.parse(await h.ok(['get', 'endpoints', '-n', 'z', '-o', 'json']))
-      .items as typeof before;
+    const after = await h.endpoints('z');
     for (const b of before) {
       const a = after.find((e) => e.pod === b.pod)!;
       expect(a.identity).not.toBe(b.identity);

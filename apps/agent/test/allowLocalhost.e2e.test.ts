@@ -155,9 +155,7 @@ describe('the node reaching a pod under ingress policy (--allow-localhost)', () 
     // an address of this test's own pod /24 that IPAM will not reach, on the pod's host veth
     // (it goes away with the veth when the harness deletes the pod)
     const added = `${podIp.split('.').slice(0, 3).join('.')}.250`;
-    const eps = JSON.parse(await h.ok(['get', 'endpoints', '-n', 'lh', '-o', 'json'])).items as {
-      hostIfname: string;
-    }[];
+    const eps = await h.endpoints('lh');
     execFileSync('ip', ['addr', 'add', `${added}/32`, 'dev', eps[0]!.hostIfname]);
     let answer = '';
     const end = Date.now() + 15_000;

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Endpoint } from '@membrane/api';
 import { Datapath, deleteNetns } from '@membrane/datapath';
 import { allocatePodSubnet, registerCleanup, unregisterCleanup } from '@membrane/datapath/testing';
 
@@ -118,6 +119,13 @@ export class AgentHarness {
       p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
       p.stdin.end(input ?? '');
     });
+  }
+
+  /** The agent's endpoints (`membrane get endpoints -o json`), in every namespace or in one. */
+  async endpoints(namespace?: string): Promise<Endpoint[]> {
+    const scope = namespace === undefined ? ['-A'] : ['-n', namespace];
+    return (JSON.parse(await this.ok(['get', 'endpoints', ...scope, '-o', 'json'])) as { items: Endpoint[] })
+      .items;
   }
 
   /** Runs a CLI command that must succeed; returns its stdout. */

@@ -66,12 +66,7 @@ async function waitServing(): Promise<void> {
 beforeAll(async () => {
   h = await AgentHarness.start();
   await h.ok(['apply', '-f', '-'], starWarsObjects(SERVER));
-  const eps = JSON.parse(await h.ok(['get', 'endpoints', '-A', '-o', 'json'])).items as {
-    pod: string;
-    ip: string;
-    netns: string;
-  }[];
-  for (const e of eps) pods.set(e.pod, { ip: e.ip, netns: e.netns });
+  for (const e of await h.endpoints()) pods.set(e.pod, { ip: e.ip, netns: e.netns });
   await waitServing();
 });
 

@@ -97,12 +97,7 @@ async function l7Flows(args: string[]): Promise<Flow[]> {
 beforeAll(async () => {
   h = await AgentHarness.start();
   await h.ok(['apply', '-f', '-'], starWarsObjects(SERVER));
-  const eps = JSON.parse(await h.ok(['get', 'endpoints', '-A', '-o', 'json'])).items as {
-    pod: string;
-    ip: string;
-    netns: string;
-  }[];
-  for (const e of eps) pods.set(e.pod, { ip: e.ip, netns: e.netns });
+  for (const e of await h.endpoints()) pods.set(e.pod, { ip: e.ip, netns: e.netns });
   const deadline = Date.now() + 20_000;
   for (;;) {
     const r = await curl('tiefighter', 'POST /v1/request-landing').catch(() => undefined);
