@@ -3,8 +3,8 @@ import type { IdleTracked } from './idleSweep';
 
 // Which protocol a redirected connection speaks, from its first bytes: HTTP/2 with prior
 // knowledge (h2c) opens with a fixed 24-byte preface (RFC 9113 §3.4), anything else is handed to
-// the HTTP/1 parser. This runs once per connection, before either parser; the bytes read are put
-// back into the socket, so the chosen parser sees the stream from its first byte.
+// the HTTP/1 parser. This runs once per connection, before either parser; the bytes read so far
+// reach the chosen parser first (see PrefaceSniffer), so it sees the stream from its first byte.
 
 export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
